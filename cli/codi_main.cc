@@ -1,0 +1,6 @@
+#include <cstdio>
+
+int main(int argc, char** argv) {
+  std::fprintf(stderr, "codi: not yet implemented\n");
+  return 2;
+}
