@@ -1,6 +1,161 @@
-#include <cstdio>
+// codi: the command-line interface. Each subcommand parses its own flags.
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "cli/coqa_importer.h"
+#include "cli/local_job.h"
+#include "cli/quac_importer.h"
+#include "cli/run_command.h"
+#include "common/flags.h"
+#include "common/version.h"
+#include "coordinator/job_report.h"
+
+namespace codi {
+namespace {
+
+constexpr char kUsage[] =
+    "codi: distil grounded multi-turn conversations from a teacher LLM\n"
+    "\n"
+    "Usage:\n"
+    "  codi run JOB.yaml [--teacher URL]... [--state DIR] [--out DIR] [--concurrency N]\n"
+    "  codi export JOB_ID --state DIR --out DIR [--format jsonl|brackets] [--shards N]\n"
+    "  codi report JOB_ID --state DIR [--json]\n"
+    "  codi import-coqa FILE --out DOCS.jsonl\n"
+    "  codi import-quac FILE --out DOCS.jsonl\n"
+    "  codi version\n"
+    "\n"
+    "Run `codi COMMAND --help` for a command's flags. Exit codes: 0 success, 1 runtime\n"
+    "failure, 2 bad usage or bad input.\n";
+
+int ExportCommand(int argc, char** argv) {
+  FlagSet flags("codi export", "write a job's finished conversations as sharded files");
+  flags.AddUsage("codi export JOB_ID --state DIR --out DIR [--format jsonl|brackets] [--shards N]");
+  std::string state_dir, out_dir, format = "jsonl";
+  int64_t shards = 0;
+  flags.String("state", "CODI_STATE", &state_dir, "state directory of `codi run`");
+  flags.String("out", "CODI_OUT", &out_dir, "output directory");
+  flags.String("format", "", &format, "jsonl (one conversation a line) or brackets");
+  flags.Int("shards", "", &shards, "number of shards (default: the job's output.shards)");
+  if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
+  if (flags.positional().size() != 1 || state_dir.empty() || out_dir.empty()) {
+    std::cerr << "codi export: expected JOB_ID, --state DIR and --out DIR (see --help)\n";
+    return 2;
+  }
+  if (format != "jsonl" && format != "brackets") {
+    std::cerr << "codi export: --format must be jsonl or brackets\n";
+    return 2;
+  }
+  if (!std::filesystem::exists(state_dir)) {
+    std::cerr << "codi export: state directory " << state_dir << " does not exist\n";
+    return 2;
+  }
+  auto state = OpenLocalState(state_dir, false);
+  if (!state.ok()) {
+    std::cerr << "codi export: " << state.status().message() << "\n";
+    return 1;
+  }
+  const std::string& job_id = flags.positional()[0];
+  auto job = state->store->GetJob(job_id);
+  if (!job.ok() || !job->has_value()) {
+    std::cerr << "codi export: no job '" << job_id << "' in " << state_dir << "\n";
+    return 2;
+  }
+  if (shards <= 0) shards = (*job)->spec().output().shards();
+  auto stats = ExportResults(*state->store, job_id, out_dir,
+                             format == "jsonl" ? ExportFormat::kJsonl : ExportFormat::kBrackets,
+                             static_cast<uint32_t>(std::max<int64_t>(shards, 1)));
+  if (!stats.ok()) {
+    std::cerr << "codi export: " << stats.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "wrote " << stats->conversations << " conversations in " << stats->files.size()
+            << " files to " << out_dir << "\n";
+  return 0;
+}
+
+int ReportCommand(int argc, char** argv) {
+  FlagSet flags("codi report", "print a job's report");
+  flags.AddUsage("codi report JOB_ID --state DIR [--json]");
+  std::string state_dir;
+  bool json = false;
+  flags.String("state", "CODI_STATE", &state_dir, "state directory of `codi run`");
+  flags.Bool("json", "", &json, "print the report as JSON");
+  if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
+  if (flags.positional().size() != 1 || state_dir.empty()) {
+    std::cerr << "codi report: expected JOB_ID and --state DIR (see --help)\n";
+    return 2;
+  }
+  if (!std::filesystem::exists(state_dir)) {
+    std::cerr << "codi report: state directory " << state_dir << " does not exist\n";
+    return 2;
+  }
+  auto state = OpenLocalState(state_dir, false);
+  if (!state.ok()) {
+    std::cerr << "codi report: " << state.status().message() << "\n";
+    return 1;
+  }
+  auto report = BuildJobReport(*state->store, flags.positional()[0]);
+  if (!report.ok()) {
+    std::cerr << "codi report: " << report.status().message() << "\n";
+    return report.status().code() == absl::StatusCode::kNotFound ? 2 : 1;
+  }
+  std::cout << (json ? report->dump(2) + "\n" : FormatJobReport(*report));
+  return 0;
+}
+
+template <typename ImportFn>
+int ImportCommand(int argc, char** argv, const char* name, const char* what, ImportFn import) {
+  FlagSet flags(std::string("codi ") + name, what);
+  flags.AddUsage(std::string("codi ") + name + " FILE --out DOCS.jsonl");
+  std::string out;
+  flags.String("out", "", &out, "documents JSONL to write");
+  if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
+  if (flags.positional().size() != 1 || out.empty()) {
+    std::cerr << "codi " << name << ": expected FILE and --out DOCS.jsonl (see --help)\n";
+    return 2;
+  }
+  auto stats = import(flags.positional()[0], out);
+  if (!stats.ok()) {
+    std::cerr << "codi " << name << ": " << stats.status().message() << "\n";
+    return 2;
+  }
+  for (const auto& w : stats->warnings) std::cerr << "codi " << name << ": warning: " << w << "\n";
+  std::cout << "wrote " << stats->documents << " documents with " << stats->questions
+            << " seed questions to " << out;
+  if (stats->skipped > 0) std::cout << " (" << stats->skipped << " skipped)";
+  std::cout << "\n";
+  return 0;
+}
+
+}  // namespace
+}  // namespace codi
 
 int main(int argc, char** argv) {
-  std::fprintf(stderr, "codi: not yet implemented\n");
+  if (argc < 2) {
+    std::cerr << codi::kUsage;
+    return 2;
+  }
+  const std::string command = argv[1];
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::cout << codi::kUsage;
+    return 0;
+  }
+  if (command == "version" || command == "--version") {
+    std::cout << "codi " << codi::Version() << "\n";
+    return 0;
+  }
+  if (command == "run") return codi::RunCommand(argc, argv);
+  if (command == "export") return codi::ExportCommand(argc, argv);
+  if (command == "report") return codi::ReportCommand(argc, argv);
+  if (command == "import-coqa") {
+    return codi::ImportCommand(argc, argv, "import-coqa", "turn CoQA JSON into documents JSONL",
+                               codi::ImportCoqa);
+  }
+  if (command == "import-quac") {
+    return codi::ImportCommand(argc, argv, "import-quac", "turn QuAC JSON into documents JSONL",
+                               codi::ImportQuac);
+  }
+  std::cerr << "codi: unknown command '" << command << "'\n\n" << codi::kUsage;
   return 2;
 }

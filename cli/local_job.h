@@ -1,0 +1,29 @@
+// Shared by the CLI commands that work on a local state directory (`run`,
+// `export --state`, `report --state`): opening the store and writing outputs.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/kv_store.h"
+#include "coordinator/result_exporter.h"
+#include "coordinator/state_store.h"
+
+namespace codi {
+
+struct LocalState {
+  std::unique_ptr<KvStore> kv;
+  std::unique_ptr<StateStore> store;
+};
+
+[[nodiscard]] absl::StatusOr<LocalState> OpenLocalState(const std::string& dir, bool sync_writes);
+
+// Exports the job's conversations and writes report.json beside them; prints
+// the report summary to stdout. Returns the number of conversations written.
+[[nodiscard]] absl::StatusOr<uint64_t> WriteJobOutputs(const StateStore& store,
+                                                       const std::string& job_id,
+                                                       const std::string& out_dir,
+                                                       ExportFormat format, uint32_t shards);
+
+}  // namespace codi

@@ -1,0 +1,38 @@
+// Live progress of a job: a one-line bar with rate and ETA redrawn in place on
+// a terminal, plain periodic lines otherwise (logs, CI).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace codi {
+
+struct ProgressSnapshot {
+  uint64_t done = 0;
+  uint64_t failed = 0;
+  uint64_t in_flight = 0;
+  uint64_t total = 0;  // estimate; 0 when unknown
+  uint64_t turns = 0;
+  uint64_t completion_tokens = 0;
+};
+
+class ProgressPrinter {
+ public:
+  // `bar`: redraw in place with \r (a terminal); otherwise print lines.
+  ProgressPrinter(bool bar, absl::Time start);
+
+  // The line for `now`, rates computed over the whole run.
+  std::string Format(const ProgressSnapshot& s, absl::Time now) const;
+  // Writes the line to stderr (in place for a bar).
+  void Print(const ProgressSnapshot& s, absl::Time now) const;
+  // Ends the bar's line.
+  void Finish() const;
+
+ private:
+  bool bar_;
+  absl::Time start_;
+};
+
+}  // namespace codi

@@ -1,0 +1,185 @@
+#include "cli/run_command.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "absl/time/clock.h"
+#include "cli/local_job.h"
+#include "cli/progress_printer.h"
+#include "common/flags.h"
+#include "common/job_defaults.h"
+#include "common/job_spec_loader.h"
+#include "common/logging.h"
+#include "common/termination_signals.h"
+#include "coordinator/job_coordinator.h"
+#include "worker/teacher_factory.h"
+#include "worker/worker_runtime.h"
+
+namespace codi {
+
+int RunCommand(int argc, char** argv) {
+  FlagSet flags("codi run", "run a whole job in one process, resumable from its state directory");
+  flags.AddUsage("codi run JOB.yaml [--teacher URL]... [--state DIR] [--out DIR] [--concurrency N]");
+  std::vector<std::string> teachers;
+  std::string state_dir, out_dir, docs, progress = "auto", format = "jsonl";
+  int64_t concurrency = 32;
+  double progress_every = 10;
+  bool fsync = false;
+  flags.StringList("teacher", "CODI_TEACHER", &teachers,
+                   "OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1; overrides the job's "
+                   "teacher.endpoints");
+  flags.String("state", "CODI_STATE", &state_dir,
+               "RocksDB state directory (default state/<job name>); rerun with the same one to resume");
+  flags.String("out", "CODI_OUT", &out_dir, "output directory (default out/<job name>)");
+  flags.String("docs", "CODI_DOCS", &docs, "documents JSONL, overrides the job's documents.path");
+  flags.Int("concurrency", "CODI_CONCURRENCY", &concurrency, "conversations in flight at once");
+  flags.String("format", "", &format, "export format: jsonl or brackets");
+  flags.String("progress", "", &progress, "auto (bar on a terminal, lines otherwise), bar, lines or none");
+  flags.Double("progress-every", "", &progress_every, "seconds between progress lines");
+  flags.Bool("fsync", "CODI_FSYNC", &fsync,
+             "fsync the WAL on every checkpoint (survives power loss; slower)");
+  if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
+  if (flags.positional().size() != 1) {
+    std::cerr << "codi run: expected one job file (see --help)\n";
+    return 2;
+  }
+  if (concurrency < 1 || concurrency > 4096) {
+    std::cerr << "codi run: --concurrency must be between 1 and 4096\n";
+    return 2;
+  }
+  if (format != "jsonl" && format != "brackets") {
+    std::cerr << "codi run: --format must be jsonl or brackets\n";
+    return 2;
+  }
+  auto loaded = LoadJobSpecFile(flags.positional()[0]);
+  if (!loaded.ok()) {
+    std::cerr << "codi run: " << loaded.status().message() << "\n";
+    return 2;
+  }
+  codi::v1::JobSpec spec = WithDefaults(*loaded);
+  if (!docs.empty()) spec.mutable_documents()->set_path(docs);
+  if (spec.documents().path().empty()) {
+    std::cerr << "codi run: no documents: set documents.path in the job or pass --docs FILE\n";
+    return 2;
+  }
+  if (teachers.empty() && spec.teacher().endpoints().empty()) {
+    std::cerr << "codi run: no teacher endpoint: set teacher.endpoints in the job or pass --teacher URL\n";
+    return 2;
+  }
+  // Endpoints given on the command line are not part of the job's identity:
+  // a resumed run may point at other replicas.
+  const std::string job_id = spec.name();
+  if (state_dir.empty()) state_dir = "state/" + job_id;
+  if (out_dir.empty()) out_dir = "out/" + job_id;
+  std::error_code ec;
+  const std::string docs_path = std::filesystem::absolute(spec.documents().path(), ec).string();
+
+  BlockTerminationSignals();
+  auto state = OpenLocalState(state_dir, fsync);
+  if (!state.ok()) {
+    std::cerr << "codi run: " << state.status().message() << "\n";
+    return 1;
+  }
+  CoordinatorOptions coord_options;
+  coord_options.recovered_lease_grace = absl::ZeroDuration();  // nobody else holds leases
+  auto coordinator = JobCoordinator::Create(state->store.get(), coord_options);
+  if (!coordinator.ok()) {
+    std::cerr << "codi run: " << coordinator.status().message() << "\n";
+    return 1;
+  }
+  auto submitted = (*coordinator)->SubmitJob(spec, docs_path, job_id);
+  if (!submitted.ok()) {
+    std::cerr << "codi run: " << submitted.status().message() << "\n";
+    return submitted.status().code() == absl::StatusCode::kNotFound ||
+                   submitted.status().code() == absl::StatusCode::kAlreadyExists
+               ? 2
+               : 1;
+  }
+
+  WorkerOptions worker_options;
+  worker_options.worker_id = "local";
+  worker_options.concurrency = static_cast<int>(concurrency);
+  worker_options.exit_when_idle = true;
+  worker_options.idle_poll = absl::Milliseconds(50);
+  worker_options.make_teacher = [&teachers](const codi::v1::JobSpec& s) {
+    return MakeTeacherForJob(s, teachers);
+  };
+  // The teacher settings are checked before any work starts.
+  if (auto teacher = MakeTeacherForJob(spec, teachers); !teacher.ok()) {
+    std::cerr << "codi run: " << teacher.status().message() << "\n";
+    return 2;
+  }
+  WorkerRuntime runtime(coordinator->get(), worker_options);
+  std::atomic<bool> interrupted{false};
+  WatchTerminationSignals([&](int) {
+    interrupted.store(true);
+    runtime.Stop();
+  });
+
+  const bool bar = progress == "bar" || (progress == "auto" && isatty(STDERR_FILENO));
+  std::atomic<bool> finished{false};
+  ProgressPrinter printer(bar, absl::Now());
+  auto snapshot = [&] {
+    ProgressSnapshot s;
+    auto p = (*coordinator)->Progress(job_id);
+    if (p.ok()) {
+      s.done = p->done;
+      s.failed = p->failed;
+      s.total = p->estimated_total;
+      s.turns = p->turns;
+      s.completion_tokens = p->usage.completion_tokens();
+    }
+    s.in_flight = runtime.counters().in_flight.load();
+    return s;
+  };
+  std::thread progress_thread([&] {
+    if (progress == "none") return;
+    const absl::Duration every = bar ? absl::Milliseconds(250) : absl::Seconds(progress_every);
+    absl::Time next = absl::Now() + every;
+    while (!finished.load()) {
+      absl::SleepFor(absl::Milliseconds(50));
+      if (absl::Now() < next) continue;
+      next = absl::Now() + every;
+      printer.Print(snapshot(), absl::Now());
+    }
+  });
+  absl::Status run_status = runtime.Run();
+  finished.store(true);
+  progress_thread.join();
+  if (progress != "none") {
+    printer.Print(snapshot(), absl::Now());
+    printer.Finish();
+  }
+  if (interrupted.load()) {
+    std::cerr << "codi run: interrupted; finished turns are saved in " << state_dir
+              << ", run the same command again to resume\n";
+    return 130;
+  }
+  if (!run_status.ok()) {
+    std::cerr << "codi run: " << run_status.message() << "\n";
+    return 1;
+  }
+  auto progress_now = (*coordinator)->Progress(job_id);
+  auto written = WriteJobOutputs(*state->store, job_id, out_dir,
+                                 format == "jsonl" ? ExportFormat::kJsonl : ExportFormat::kBrackets,
+                                 spec.output().shards());
+  if (!written.ok()) {
+    std::cerr << "codi run: " << written.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "wrote " << *written << " conversations to "
+            << std::filesystem::absolute(out_dir, ec).string() << " (report: " << out_dir
+            << "/report.json)\n";
+  if (progress_now.ok() && progress_now->state == codi::v1::JOB_STATE_FAILED) return 1;
+  if (progress_now.ok() && progress_now->done == 0 && progress_now->failed > 0) {
+    std::cerr << "codi run: every conversation failed; see the report's failures_by_reason\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace codi

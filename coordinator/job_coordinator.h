@@ -1,0 +1,133 @@
+// The coordinator side of codi: holds jobs, turns documents into work as
+// workers ask for it, leases conversations, checkpoints every reported turn
+// and assembles finished conversations. `codi run` uses it in process;
+// codi-coordinator serves it over gRPC.
+//
+// Memory stays bounded whatever the job size: documents are read from the
+// source a few at a time (a cursor in the job record says how far), and only
+// a bounded queue of pending conversation keys and the live leases are held.
+//
+// Thread-safe: one mutex guards all in-memory state; store writes happen
+// under it, so a reply to a worker is sent only after its batch is durable.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "codi/v1/state.pb.h"
+#include "common/document_jsonl.h"
+#include "common/graph_sampler.h"
+#include "common/usage.h"
+#include "common/work_source.h"
+#include "coordinator/state_store.h"
+
+namespace codi {
+
+struct CoordinatorOptions {
+  // A lease not heard from (turn report or heartbeat) for this long expires.
+  absl::Duration lease_ttl = absl::Seconds(60);
+  // Leases found in the store at start-up expire after this long (workers
+  // that outlived the coordinator may still report within it). 0 for `codi
+  // run`, where no other process can hold them.
+  absl::Duration recovered_lease_grace = absl::Seconds(60);
+  // Pending conversations kept ready per job; documents are read when fewer
+  // than `low_watermark` are ready, until `high_watermark`.
+  size_t low_watermark = 256;
+  size_t high_watermark = 1024;
+  std::function<absl::Time()> now = [] { return absl::Now(); };
+};
+
+struct JobProgress {
+  codi::v1::JobState state = codi::v1::JOB_STATE_UNSPECIFIED;
+  uint64_t created = 0;  // conversations created so far
+  uint64_t done = 0;
+  uint64_t failed = 0;
+  uint64_t leased = 0;
+  uint64_t pending = 0;
+  uint64_t turns = 0;  // turns checkpointed, finished conversations included
+  uint64_t documents_accepted = 0;
+  uint64_t documents_skipped = 0;
+  bool documents_exhausted = false;
+  // Estimate of the conversations the job will have (exact once exhausted).
+  uint64_t estimated_total = 0;
+  codi::v1::Usage usage;
+};
+
+class JobCoordinator : public WorkSource {
+ public:
+  // Loads every job from the store and rebuilds queues and counters.
+  static absl::StatusOr<std::unique_ptr<JobCoordinator>> Create(StateStore* store,
+                                                                CoordinatorOptions options);
+
+  // Creates a job reading `documents_path`. `spec` must be validated with
+  // defaults applied. With a non-empty `job_id` that already exists, the call
+  // resumes it when the spec is the same and fails otherwise.
+  [[nodiscard]] absl::StatusOr<std::string> SubmitJob(const codi::v1::JobSpec& spec,
+                                                      const std::string& documents_path,
+                                                      const std::string& job_id);
+  [[nodiscard]] absl::StatusOr<JobProgress> Progress(const std::string& job_id);
+  [[nodiscard]] absl::Status Cancel(const std::string& job_id);
+  std::vector<std::string> JobIds();
+
+  // WorkSource.
+  absl::StatusOr<codi::v1::LeaseResponse> Lease(const codi::v1::LeaseRequest& request) override;
+  absl::Status ReportTurn(const codi::v1::TurnReport& report) override;
+  absl::Status Finish(const codi::v1::FinishReport& report) override;
+  absl::Status Release(const codi::v1::ReleaseRequest& request) override;
+  absl::StatusOr<codi::v1::HeartbeatResponse> Heartbeat(
+      const codi::v1::HeartbeatRequest& request) override;
+  absl::StatusOr<codi::v1::JobSpecResponse> GetJobSpec(
+      const codi::v1::JobSpecRequest& request) override;
+
+ private:
+  struct LiveLease {
+    codi::v1::ConversationRecord record;
+    absl::Time expires;
+  };
+  using DocSample = std::pair<std::string, uint32_t>;
+  struct Job {
+    codi::v1::JobRecord record;
+    std::unique_ptr<GraphSampler> sampler;
+    std::deque<DocSample> pending;
+    absl::flat_hash_map<DocSample, LiveLease> leased;
+    std::optional<DocumentJsonlReader> reader;
+    uint64_t source_bytes = 0;
+    uint64_t done = 0, failed = 0, turns = 0;
+    codi::v1::Usage usage;
+  };
+
+  JobCoordinator(StateStore* store, CoordinatorOptions options)
+      : store_(store), options_(std::move(options)) {}
+
+  absl::Status LoadJob(const codi::v1::JobRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Reads documents until the pending queue reaches the high watermark or the
+  // source ends. A document-source I/O error fails the job.
+  absl::Status Refill(Job& job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status ExpireLeases(Job& job, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status MaybeComplete(Job& job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The live lease a report refers to, or FAILED_PRECONDITION.
+  absl::StatusOr<std::pair<Job*, LiveLease*>> FindLease(const codi::v1::ConversationKey& key,
+                                                        uint64_t epoch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  codi::v1::Conversation Assemble(const Job& job, const codi::v1::Document& doc,
+                                  const ConversationId& id,
+                                  const codi::v1::ConversationRecord& record,
+                                  std::vector<codi::v1::Turn> turns) const;
+
+  StateStore* store_;
+  CoordinatorOptions options_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::unique_ptr<Job>> jobs_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> job_order_ ABSL_GUARDED_BY(mu_);  // round-robin leasing
+  size_t next_job_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace codi

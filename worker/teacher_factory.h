@@ -1,0 +1,18 @@
+// Builds the HTTP teacher client for a job: endpoints from the job spec unless
+// the process was given --teacher URLs, API key from the spec's env var or file.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "codi/v1/job.pb.h"
+#include "common/teacher_client.h"
+
+namespace codi {
+
+[[nodiscard]] absl::StatusOr<std::shared_ptr<TeacherClient>> MakeTeacherForJob(
+    const codi::v1::JobSpec& spec, const std::vector<std::string>& override_endpoints);
+
+}  // namespace codi

@@ -1,0 +1,155 @@
+#include "worker/worker_runtime.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/logging.h"
+
+namespace codi {
+namespace {
+
+std::string KeyText(const codi::v1::ConversationKey& key) {
+  return absl::StrCat(key.job_id(), "/", key.doc_id(), "/", key.sample());
+}
+
+}  // namespace
+
+WorkerRuntime::WorkerRuntime(WorkSource* source, WorkerOptions options)
+    : source_(source), options_(std::move(options)) {}
+
+WorkerRuntime::~WorkerRuntime() { Stop(); }
+
+void WorkerRuntime::Stop() { stop_.store(true); }
+
+absl::StatusOr<std::shared_ptr<const JobContext>> WorkerRuntime::ContextFor(
+    const std::string& job_id) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (auto it = contexts_.find(job_id); it != contexts_.end()) return it->second;
+  }
+  codi::v1::JobSpecRequest request;
+  request.set_job_id(job_id);
+  auto spec = source_->GetJobSpec(request);
+  if (!spec.ok()) return spec.status();
+  auto teacher = options_.make_teacher(spec->spec());
+  if (!teacher.ok()) return teacher.status();
+  auto ctx = JobContext::Create(job_id, spec->spec(), *std::move(teacher));
+  if (!ctx.ok()) return ctx.status();
+  absl::MutexLock lock(&mu_);
+  contexts_[job_id] = *ctx;
+  return *ctx;
+}
+
+void WorkerRuntime::WorkLoop() {
+  bool idle = false;
+  while (!stop_.load()) {
+    codi::v1::LeaseRequest request;
+    request.set_worker_id(options_.worker_id);
+    request.set_max_conversations(1);
+    auto response = source_->Lease(request);
+    if (!response.ok() || response->leases().empty()) {
+      if (!response.ok()) {
+        Log(LogLevel::kWarning, "lease_failed", {{"error", std::string(response.status().message())}});
+      }
+      if (options_.exit_when_idle && response.ok() && response->idle()) {
+        // Finish only when every thread sees no work: another thread's
+        // conversation could still fail back into the queue.
+        absl::MutexLock lock(&mu_);
+        if (!idle) ++idle_threads_;
+        idle = true;
+        if (idle_threads_ == options_.concurrency && held_.empty()) return;
+      }
+      absl::SleepFor(options_.idle_poll);
+      continue;
+    }
+    if (idle) {
+      absl::MutexLock lock(&mu_);
+      --idle_threads_;
+      idle = false;
+    }
+    for (const auto& lease : response->leases()) {
+      const std::string key = KeyText(lease.key());
+      auto ctx = ContextFor(lease.key().job_id());
+      if (!ctx.ok()) {
+        Log(LogLevel::kError, "job_context_failed",
+            {{"job", lease.key().job_id()}, {"error", std::string(ctx.status().message())}});
+        codi::v1::FinishReport failed;
+        *failed.mutable_key() = lease.key();
+        failed.set_epoch(lease.epoch());
+        failed.set_failed(true);
+        failed.set_reason("worker:job_context");
+        failed.set_detail(std::string(ctx.status().message()));
+        (void)source_->Finish(failed);
+        absl::MutexLock lock(&mu_);
+        if (fatal_.ok()) fatal_ = ctx.status();
+        continue;
+      }
+      {
+        absl::MutexLock lock(&mu_);
+        held_[key] = {lease.key(), lease.epoch()};
+      }
+      counters_.in_flight.fetch_add(1);
+      ExecutionStats stats;
+      ExecutionOutcome outcome = ExecuteConversation(**ctx, lease, *source_, stop_, &stats);
+      counters_.in_flight.fetch_sub(1);
+      counters_.turns.fetch_add(stats.turns);
+      switch (outcome) {
+        case ExecutionOutcome::kFinished:
+          counters_.conversations_finished.fetch_add(1);
+          break;
+        case ExecutionOutcome::kFailed:
+          counters_.conversations_failed.fetch_add(1);
+          break;
+        case ExecutionOutcome::kStopped: {
+          codi::v1::ReleaseRequest release;
+          *release.add_keys() = lease.key();
+          release.add_epochs(lease.epoch());
+          (void)source_->Release(release);
+          break;
+        }
+        case ExecutionOutcome::kLeaseLost:
+        case ExecutionOutcome::kUnreachable:
+          counters_.leases_lost.fetch_add(1);
+          break;
+      }
+      absl::MutexLock lock(&mu_);
+      held_.erase(key);
+    }
+  }
+}
+
+void WorkerRuntime::HeartbeatLoop() {
+  absl::Time next = absl::Now() + options_.heartbeat_interval;
+  while (!stop_.load()) {
+    absl::SleepFor(absl::Milliseconds(50));
+    if (absl::Now() < next) continue;
+    next = absl::Now() + options_.heartbeat_interval;
+    codi::v1::HeartbeatRequest request;
+    request.set_worker_id(options_.worker_id);
+    {
+      absl::MutexLock lock(&mu_);
+      for (const auto& [text, held] : held_) {
+        *request.add_keys() = held.first;
+        request.add_epochs(held.second);
+      }
+    }
+    if (request.keys().empty()) continue;
+    auto response = source_->Heartbeat(request);
+    if (!response.ok()) {
+      Log(LogLevel::kWarning, "heartbeat_failed", {{"error", std::string(response.status().message())}});
+    }
+  }
+}
+
+absl::Status WorkerRuntime::Run() {
+  std::vector<std::thread> threads;
+  threads.reserve(options_.concurrency);
+  for (int i = 0; i < options_.concurrency; ++i) threads.emplace_back([this] { WorkLoop(); });
+  std::thread heartbeat([this] { HeartbeatLoop(); });
+  for (auto& t : threads) t.join();
+  stop_.store(true);  // every work thread returned: stop the heartbeat too
+  heartbeat.join();
+  absl::MutexLock lock(&mu_);
+  return fatal_;
+}
+
+}  // namespace codi

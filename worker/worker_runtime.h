@@ -1,0 +1,79 @@
+// The worker side's main loop: `concurrency` threads each lease one
+// conversation at a time from a WorkSource and execute it; a heartbeat thread
+// keeps the held leases alive. Used in process by `codi run` and over gRPC by
+// codi-worker.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/teacher_client.h"
+#include "common/work_source.h"
+#include "worker/conversation_executor.h"
+
+namespace codi {
+
+struct WorkerOptions {
+  std::string worker_id = "worker";
+  int concurrency = 16;
+  // Return from Run() once the source says no job has work left (codi run).
+  bool exit_when_idle = false;
+  // Wait between lease attempts when no work is ready.
+  absl::Duration idle_poll = absl::Milliseconds(200);
+  absl::Duration heartbeat_interval = absl::Seconds(10);
+  // Makes the teacher client for a job (endpoints and keys from its spec, or
+  // the worker's --teacher override).
+  std::function<absl::StatusOr<std::shared_ptr<TeacherClient>>(const codi::v1::JobSpec&)>
+      make_teacher;
+};
+
+struct WorkerCounters {
+  std::atomic<uint64_t> conversations_finished{0};
+  std::atomic<uint64_t> conversations_failed{0};
+  std::atomic<uint64_t> leases_lost{0};
+  std::atomic<uint64_t> turns{0};
+  std::atomic<uint64_t> in_flight{0};
+};
+
+class WorkerRuntime {
+ public:
+  WorkerRuntime(WorkSource* source, WorkerOptions options);
+  ~WorkerRuntime();
+
+  // Blocks until Stop() (and in-flight conversations are handed back) or,
+  // with exit_when_idle, until no work is left. Returns the first fatal error
+  // (e.g. a job whose spec this worker cannot run).
+  absl::Status Run();
+  // Stops leasing; in-flight conversations stop after their current teacher
+  // call and are released. Safe from any thread (not from a signal handler).
+  void Stop();
+
+  const WorkerCounters& counters() const { return counters_; }
+
+ private:
+  void WorkLoop();
+  void HeartbeatLoop();
+  absl::StatusOr<std::shared_ptr<const JobContext>> ContextFor(const std::string& job_id);
+
+  WorkSource* source_;
+  WorkerOptions options_;
+  WorkerCounters counters_;
+  std::atomic<bool> stop_{false};
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const JobContext>> contexts_ ABSL_GUARDED_BY(mu_);
+  // Leases being executed, for heartbeats: key text -> lease key and epoch.
+  absl::flat_hash_map<std::string, std::pair<codi::v1::ConversationKey, uint64_t>> held_
+      ABSL_GUARDED_BY(mu_);
+  absl::Status fatal_ ABSL_GUARDED_BY(mu_);
+  int idle_threads_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace codi
