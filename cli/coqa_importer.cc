@@ -1,0 +1,147 @@
+#include "cli/coqa_importer.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <fstream>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
+#include "cli/document_import_sink.h"
+#include "common/json_parse.h"
+#include "common/status_macros.h"
+#include "nlohmann/json.hpp"
+
+namespace codi {
+namespace {
+
+using nlohmann::json;
+
+absl::Status At(const std::string& path, absl::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat(path, ": ", problem));
+}
+
+absl::StatusOr<std::string> NonEmptyString(const json& object, const std::string& path,
+                                           const char* key) {
+  auto it = object.find(key);
+  const std::string field = absl::StrCat(path, ".", key);
+  if (it == object.end()) return At(field, "missing, expected a non-empty string");
+  if (!it->is_string() || it->get_ref<const std::string&>().empty()) {
+    return At(field, "expected a non-empty string");
+  }
+  return it->get<std::string>();
+}
+
+std::string OptionalString(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// "Vatican_Library.txt" from a Wikipedia story names its article; other sources' file
+// names are internal paths or hashes, so the source ("cnn", "gutenberg") is the title.
+std::string CoqaTitle(const std::string& source, const std::string& filename) {
+  if (source == "wikipedia" && !filename.empty()) {
+    absl::string_view base = filename;
+    if (size_t slash = base.rfind('/'); slash != absl::string_view::npos) {
+      base.remove_prefix(slash + 1);
+    }
+    absl::ConsumeSuffix(&base, ".txt");
+    if (!base.empty()) return absl::StrReplaceAll(base, {{"_", " "}});
+  }
+  return source;
+}
+
+absl::StatusOr<v1::Document> StoryToDocument(const json& story, const std::string& path) {
+  if (!story.is_object()) return At(path, "expected a story object, got " + JsonKindName(story));
+  v1::Document doc;
+  CODI_ASSIGN_OR_RETURN(*doc.mutable_id(), NonEmptyString(story, path, "id"));
+  CODI_ASSIGN_OR_RETURN(*doc.mutable_text(), NonEmptyString(story, path, "story"));
+  doc.set_title(CoqaTitle(OptionalString(story, "source"), OptionalString(story, "filename")));
+
+  auto questions = story.find("questions");
+  const std::string questions_path = path + ".questions";
+  if (questions == story.end()) return At(questions_path, "missing, expected an array");
+  if (!questions->is_array()) return At(questions_path, "expected an array");
+  std::vector<std::pair<int64_t, std::string>> turns;  // (turn_id, question)
+  for (size_t i = 0; i < questions->size(); ++i) {
+    const json& q = (*questions)[i];
+    const std::string q_path = absl::StrCat(questions_path, "[", i, "]");
+    if (!q.is_object()) return At(q_path, "expected an object");
+    auto text = q.find("input_text");
+    if (text == q.end() || !text->is_string())
+      return At(q_path + ".input_text", "expected a string");
+    int64_t turn_id = static_cast<int64_t>(i) + 1;  // array order when turn_id is absent
+    if (auto id = q.find("turn_id"); id != q.end()) {
+      if (!id->is_number_integer()) return At(q_path + ".turn_id", "expected an integer");
+      turn_id = id->get<int64_t>();
+    }
+    std::string question(absl::StripAsciiWhitespace(text->get<std::string>()));
+    if (!question.empty()) turns.emplace_back(turn_id, std::move(question));
+  }
+  std::stable_sort(turns.begin(), turns.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  if (!turns.empty()) {
+    v1::StringList& pool = (*doc.mutable_seeds())["questions"];
+    for (auto& [turn, question] : turns) pool.add_items(std::move(question));
+  }
+  return doc;
+}
+
+}  // namespace
+
+absl::StatusOr<ImportStats> ImportCoqa(const std::string& in_path, const std::string& out_path) {
+  std::ifstream in(in_path, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) return absl::NotFoundError(in_path + ": no such file");
+    return absl::ErrnoToStatus(errno, in_path + ": cannot open");
+  }
+  absl::StatusOr<json> parsed = ParseJsonStream(in);
+  if (!parsed.ok()) {
+    return absl::Status(parsed.status().code(),
+                        absl::StrCat(in_path, ": ", parsed.status().message()));
+  }
+  const json* stories = &*parsed;
+  std::string base;  // the JSON path of the story array
+  if (parsed->is_object()) {
+    auto data = parsed->find("data");
+    if (data == parsed->end()) {
+      return absl::InvalidArgumentError(in_path + ": data: missing, expected an array of stories");
+    }
+    if (!data->is_array()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(in_path, ": data: expected an array of stories, got ", JsonKindName(*data)));
+    }
+    stories = &*data;
+    base = "data";
+  } else if (!parsed->is_array()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(in_path, ": expected an object with a \"data\" array of stories, got ",
+                     JsonKindName(*parsed)));
+  }
+
+  CODI_ASSIGN_OR_RETURN(std::unique_ptr<DocumentImportSink> sink,
+                        DocumentImportSink::Create(out_path));
+  std::optional<std::string> first_problem;
+  for (size_t i = 0; i < stories->size(); ++i) {
+    const std::string path = absl::StrCat(base, "[", i, "]");
+    absl::StatusOr<v1::Document> doc = StoryToDocument((*stories)[i], path);
+    if (!doc.ok()) {
+      std::string problem = absl::StrCat(in_path, ": ", doc.status().message());
+      sink->Skip(problem + "; story skipped");
+      if (!first_problem) first_problem = std::move(problem);
+      continue;
+    }
+    CODI_RETURN_IF_ERROR(sink->Add(*std::move(doc), absl::StrCat(in_path, ": ", path)));
+  }
+  if (sink->stats().documents == 0 && first_problem) {
+    return absl::InvalidArgumentError(*first_problem);
+  }
+  return sink->Commit();
+}
+
+}  // namespace codi

@@ -1,0 +1,284 @@
+#include "cli/quac_importer.h"
+
+#include <openssl/evp.h>
+
+#include <cerrno>
+#include <fstream>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "cli/document_import_sink.h"
+#include "common/json_parse.h"
+#include "common/status_macros.h"
+#include "common/utf8.h"
+#include "nlohmann/json.hpp"
+
+namespace codi {
+namespace {
+
+using nlohmann::json;
+
+absl::Status At(const std::string& path, absl::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat(path, ": ", problem));
+}
+
+// QuAC appends " CANNOTANSWER" to every context so that a span can point at it.
+std::string PassageText(absl::string_view context) {
+  context = absl::StripAsciiWhitespace(context);
+  if (absl::ConsumeSuffix(&context, "CANNOTANSWER")) context = absl::StripAsciiWhitespace(context);
+  return std::string(context);
+}
+
+void SetQuestions(std::vector<std::string> questions, v1::Document* doc) {
+  if (questions.empty()) return;
+  v1::StringList& pool = (*doc->mutable_seeds())["questions"];
+  for (std::string& q : questions) pool.add_items(std::move(q));
+}
+
+absl::StatusOr<v1::Document> ParagraphToDocument(const json& paragraph, const std::string& path,
+                                                 const std::string& title) {
+  if (!paragraph.is_object()) {
+    return At(path, "expected a paragraph object, got " + JsonKindName(paragraph));
+  }
+  v1::Document doc;
+  auto id = paragraph.find("id");
+  if (id == paragraph.end() || !id->is_string() || id->get_ref<const std::string&>().empty()) {
+    return At(path + ".id", "expected a non-empty string");
+  }
+  doc.set_id(id->get<std::string>());
+  auto context = paragraph.find("context");
+  if (context == paragraph.end() || !context->is_string()) {
+    return At(path + ".context", "expected a non-empty string");
+  }
+  doc.set_text(PassageText(context->get_ref<const std::string&>()));
+  if (doc.text().empty()) return At(path + ".context", "expected a non-empty string");
+  doc.set_title(title);
+
+  auto qas = paragraph.find("qas");
+  if (qas == paragraph.end()) return At(path + ".qas", "missing, expected an array");
+  if (!qas->is_array()) return At(path + ".qas", "expected an array");
+  std::vector<std::string> questions;
+  for (size_t i = 0; i < qas->size(); ++i) {
+    const json& qa = (*qas)[i];
+    const std::string qa_path = absl::StrCat(path, ".qas[", i, "]");
+    if (!qa.is_object()) return At(qa_path, "expected an object");
+    auto question = qa.find("question");
+    if (question == qa.end() || !question->is_string()) {
+      return At(qa_path + ".question", "expected a string");
+    }
+    std::string text(absl::StripAsciiWhitespace(question->get_ref<const std::string&>()));
+    if (!text.empty()) questions.push_back(std::move(text));
+  }
+  SetQuestions(std::move(questions), &doc);
+  return doc;
+}
+
+absl::StatusOr<ImportStats> ImportQuacJson(const std::string& in_path,
+                                           const std::string& out_path) {
+  std::ifstream in(in_path, std::ios::binary);
+  if (!in) return absl::ErrnoToStatus(errno, in_path + ": cannot open");
+  absl::StatusOr<json> parsed = ParseJsonStream(in);
+  if (!parsed.ok()) {
+    return absl::Status(parsed.status().code(),
+                        absl::StrCat(in_path, ": ", parsed.status().message()));
+  }
+  if (!parsed->is_object()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        in_path, ": expected an object with a \"data\" array, got ", JsonKindName(*parsed)));
+  }
+  auto data = parsed->find("data");
+  if (data == parsed->end()) {
+    return absl::InvalidArgumentError(in_path + ": data: missing, expected an array of articles");
+  }
+  if (!data->is_array()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(in_path, ": data: expected an array of articles, got ", JsonKindName(*data)));
+  }
+
+  CODI_ASSIGN_OR_RETURN(std::unique_ptr<DocumentImportSink> sink,
+                        DocumentImportSink::Create(out_path));
+  std::optional<std::string> first_problem;
+  auto skip = [&](absl::string_view problem, absl::string_view what) {
+    std::string message = absl::StrCat(in_path, ": ", problem);
+    sink->Skip(absl::StrCat(message, "; ", what, " skipped"));
+    if (!first_problem) first_problem = std::move(message);
+  };
+  for (size_t i = 0; i < data->size(); ++i) {
+    const json& article = (*data)[i];
+    const std::string path = absl::StrCat("data[", i, "]");
+    if (!article.is_object()) {
+      skip(At(path, "expected an object, got " + JsonKindName(article)).message(), "article");
+      continue;
+    }
+    auto paragraphs = article.find("paragraphs");
+    if (paragraphs == article.end() || !paragraphs->is_array()) {
+      skip(At(path + ".paragraphs", "expected an array").message(), "article");
+      continue;
+    }
+    auto text_field = [&](const char* key) {
+      auto it = article.find(key);
+      return it != article.end() && it->is_string()
+                 ? std::string(absl::StripAsciiWhitespace(it->get_ref<const std::string&>()))
+                 : std::string();
+    };
+    std::string title = text_field("title");
+    const std::string section = text_field("section_title");
+    if (!section.empty()) title = title.empty() ? section : absl::StrCat(title, " — ", section);
+
+    for (size_t j = 0; j < paragraphs->size(); ++j) {
+      const std::string paragraph_path = absl::StrCat(path, ".paragraphs[", j, "]");
+      absl::StatusOr<v1::Document> doc =
+          ParagraphToDocument((*paragraphs)[j], paragraph_path, title);
+      if (!doc.ok()) {
+        skip(doc.status().message(), "paragraph");
+        continue;
+      }
+      CODI_RETURN_IF_ERROR(sink->Add(*std::move(doc), absl::StrCat(in_path, ": ", paragraph_path)));
+    }
+  }
+  if (sink->stats().documents == 0 && first_problem) {
+    return absl::InvalidArgumentError(*first_problem);
+  }
+  return sink->Commit();
+}
+
+// "question1: Where was she born?\nquestion2: ..." -> {"Where was she born?", ...}.
+std::vector<std::string> SplitNumberedQuestions(absl::string_view field) {
+  std::vector<std::string> questions;
+  for (absl::string_view line : absl::StrSplit(field, '\n')) {
+    line = absl::StripAsciiWhitespace(line);
+    if (absl::StartsWithIgnoreCase(line, "question")) {
+      absl::string_view rest = line.substr(8);
+      size_t digits = 0;
+      while (digits < rest.size() && absl::ascii_isdigit(rest[digits])) ++digits;
+      if (digits > 0 && digits < rest.size() && rest[digits] == ':') {
+        line = absl::StripAsciiWhitespace(rest.substr(digits + 1));
+      }
+    }
+    if (!line.empty()) questions.emplace_back(line);
+  }
+  return questions;
+}
+
+// One passage and its questions from consecutive JSONL lines.
+struct PassageGroup {
+  std::string passage;  // as the file has it, to compare with the next line's
+  std::string where;    // FILE:LINE of its first line
+  std::vector<std::string> questions;
+};
+
+absl::StatusOr<ImportStats> ImportQuacJsonl(const std::string& in_path,
+                                            const std::string& out_path) {
+  std::ifstream in(in_path, std::ios::binary);
+  if (!in) return absl::ErrnoToStatus(errno, in_path + ": cannot open");
+  CODI_ASSIGN_OR_RETURN(std::unique_ptr<DocumentImportSink> sink,
+                        DocumentImportSink::Create(out_path));
+  std::optional<std::string> first_problem;
+  std::optional<PassageGroup> group;
+  auto flush = [&]() -> absl::Status {
+    if (!group) return absl::OkStatus();
+    v1::Document doc;
+    doc.set_text(PassageText(group->passage));
+    doc.set_id(QuacPassageId(doc.text()));
+    SetQuestions(std::move(group->questions), &doc);
+    const std::string where = std::move(group->where);
+    group.reset();
+    return sink->Add(std::move(doc), where);
+  };
+
+  std::string line;
+  for (uint64_t line_number = 1; std::getline(in, line); ++line_number) {
+    const std::string where = absl::StrCat(in_path, ":", line_number);
+    auto skip = [&](absl::string_view problem) {
+      std::string message = absl::StrCat(where, ": ", problem);
+      sink->Skip(message + "; line skipped");
+      if (!first_problem) first_problem = std::move(message);
+    };
+    if (absl::StripAsciiWhitespace(line).empty()) continue;
+    if (std::optional<size_t> bad = FirstInvalidUtf8Byte(line)) {
+      skip(absl::StrCat("not valid UTF-8 at byte ", *bad));
+      continue;
+    }
+    absl::StatusOr<json> row = ParseJson(line);
+    if (!row.ok()) {
+      skip(row.status().message());
+      continue;
+    }
+    if (!row->is_object()) {
+      skip("expected a JSON object, got " + JsonKindName(*row));
+      continue;
+    }
+    auto passage = row->find("passage");
+    if (passage == row->end() || !passage->is_string() ||
+        PassageText(passage->get_ref<const std::string&>()).empty()) {
+      skip("field \"passage\": expected a non-empty string");
+      continue;
+    }
+    auto question = row->find("question");
+    if (question != row->end() && !question->is_string()) {
+      skip("field \"question\": expected a string");
+      continue;
+    }
+    if (!group || group->passage != passage->get_ref<const std::string&>()) {
+      CODI_RETURN_IF_ERROR(flush());
+      group = PassageGroup{passage->get<std::string>(), where, {}};
+    }
+    if (question != row->end()) {
+      for (std::string& q : SplitNumberedQuestions(question->get_ref<const std::string&>())) {
+        group->questions.push_back(std::move(q));
+      }
+    }
+  }
+  if (in.bad()) return absl::DataLossError(in_path + ": read error");
+  CODI_RETURN_IF_ERROR(flush());
+  if (sink->stats().documents == 0 && first_problem) {
+    return absl::InvalidArgumentError(*first_problem);
+  }
+  return sink->Commit();
+}
+
+// JSONL when the name says so or the first line is a whole object with a "passage".
+bool LooksLikeJsonl(const std::string& path) {
+  if (absl::EndsWithIgnoreCase(path, ".jsonl")) return true;
+  std::ifstream in(path, std::ios::binary);
+  std::string first_line;
+  if (!std::getline(in, first_line)) return false;
+  absl::StatusOr<json> row = ParseJson(first_line);
+  return row.ok() && row->is_object() && row->contains("passage");
+}
+
+}  // namespace
+
+std::string QuacPassageId(const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "quac-";
+  for (int i = 0; i < 8; ++i) {
+    id.push_back(kHex[digest[i] >> 4]);
+    id.push_back(kHex[digest[i] & 0xF]);
+  }
+  return id;
+}
+
+absl::StatusOr<ImportStats> ImportQuac(const std::string& in_path, const std::string& out_path) {
+  {
+    std::ifstream probe(in_path, std::ios::binary);
+    if (!probe) {
+      if (errno == ENOENT) return absl::NotFoundError(in_path + ": no such file");
+      return absl::ErrnoToStatus(errno, in_path + ": cannot open");
+    }
+  }
+  return LooksLikeJsonl(in_path) ? ImportQuacJsonl(in_path, out_path)
+                                 : ImportQuacJson(in_path, out_path);
+}
+
+}  // namespace codi
