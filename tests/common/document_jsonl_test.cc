@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -259,6 +260,30 @@ TEST(DocumentJsonlReader, RefusesAnOffsetPastTheEnd) {
   ASSERT_FALSE(reader.ok());
   EXPECT_EQ(reader.status().code(), absl::StatusCode::kOutOfRange);
   EXPECT_THAT(std::string(reader.status().message()), HasSubstr("offset 1000 is past the end"));
+}
+
+// The bundled examples are what demos and benchmarks read: every line must stay valid, and
+// scripts/make_example_docs.py writes exactly the line DocumentToJsonLine writes.
+TEST(DocumentJsonlReader, ReadsEveryBundledExampleDocument) {
+  for (const auto& [name, count] : {std::pair<std::string, size_t>{"qa", 50}, {"inbox", 12}}) {
+    const std::string path = std::string(CODI_SOURCE_DIR) + "/examples/" + name + "/docs.jsonl";
+    std::vector<std::string> lines;
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    absl::StatusOr<DocumentJsonlReader> reader = DocumentJsonlReader::Open(path);
+    ASSERT_TRUE(reader.ok()) << reader.status();
+    std::set<std::string> ids;
+    while (std::optional<DocumentJsonlReader::Entry> e = reader->Next()) {
+      ASSERT_TRUE(e->document.ok()) << e->document.status();
+      ASSERT_LE(e->line, lines.size());
+      EXPECT_EQ(DocumentToJsonLine(*e->document), lines[e->line - 1]);
+      EXPECT_FALSE(e->document->title().empty()) << path << ":" << e->line;
+      EXPECT_GE(e->document->seeds().at("questions").items_size(), 3) << path << ":" << e->line;
+      ids.insert(e->document->id());
+    }
+    EXPECT_EQ(lines.size(), count) << path;
+    EXPECT_EQ(ids.size(), count) << path;
+  }
 }
 
 }  // namespace
