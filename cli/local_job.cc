@@ -14,7 +14,8 @@ absl::StatusOr<LocalState> OpenLocalState(const std::string& dir, bool sync_writ
   LocalState state;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return absl::InvalidArgumentError("cannot create state directory " + dir + ": " + ec.message());
+  if (ec)
+    return absl::InvalidArgumentError("cannot create state directory " + dir + ": " + ec.message());
   CODI_ASSIGN_OR_RETURN(state.kv, OpenRocksDbStore(dir, StateStore::Tables()));
   state.store = std::make_unique<StateStore>(state.kv.get(), sync_writes);
   return state;

@@ -23,7 +23,8 @@ namespace codi {
 
 int RunCommand(int argc, char** argv) {
   FlagSet flags("codi run", "run a whole job in one process, resumable from its state directory");
-  flags.AddUsage("codi run JOB.yaml [--teacher URL]... [--state DIR] [--out DIR] [--concurrency N]");
+  flags.AddUsage(
+      "codi run JOB.yaml [--teacher URL]... [--state DIR] [--out DIR] [--concurrency N]");
   std::vector<std::string> teachers;
   std::string state_dir, out_dir, docs, progress = "auto", format = "jsonl";
   int64_t concurrency = 32;
@@ -32,13 +33,15 @@ int RunCommand(int argc, char** argv) {
   flags.StringList("teacher", "CODI_TEACHER", &teachers,
                    "OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1; overrides the job's "
                    "teacher.endpoints");
-  flags.String("state", "CODI_STATE", &state_dir,
-               "RocksDB state directory (default state/<job name>); rerun with the same one to resume");
+  flags.String(
+      "state", "CODI_STATE", &state_dir,
+      "RocksDB state directory (default state/<job name>); rerun with the same one to resume");
   flags.String("out", "CODI_OUT", &out_dir, "output directory (default out/<job name>)");
   flags.String("docs", "CODI_DOCS", &docs, "documents JSONL, overrides the job's documents.path");
   flags.Int("concurrency", "CODI_CONCURRENCY", &concurrency, "conversations in flight at once");
   flags.String("format", "", &format, "export format: jsonl or brackets");
-  flags.String("progress", "", &progress, "auto (bar on a terminal, lines otherwise), bar, lines or none");
+  flags.String("progress", "", &progress,
+               "auto (bar on a terminal, lines otherwise), bar, lines or none");
   flags.Double("progress-every", "", &progress_every, "seconds between progress lines");
   flags.Bool("fsync", "CODI_FSYNC", &fsync,
              "fsync the WAL on every checkpoint (survives power loss; slower)");
@@ -67,7 +70,8 @@ int RunCommand(int argc, char** argv) {
     return 2;
   }
   if (teachers.empty() && spec.teacher().endpoints().empty()) {
-    std::cerr << "codi run: no teacher endpoint: set teacher.endpoints in the job or pass --teacher URL\n";
+    std::cerr << "codi run: no teacher endpoint: set teacher.endpoints in the job or pass "
+                 "--teacher URL\n";
     return 2;
   }
   // Endpoints given on the command line are not part of the job's identity:

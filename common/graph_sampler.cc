@@ -18,8 +18,10 @@ absl::StatusOr<std::vector<double>> Normalise(
   double total = 0;
   for (const auto& [name, w] : weights) {
     auto it = index.find(name);
-    if (it == index.end()) return absl::InvalidArgumentError(absl::StrCat(where, ": unknown link '", name, "'"));
-    if (!std::isfinite(w) || w < 0) return absl::InvalidArgumentError(absl::StrCat(where, ": bad weight"));
+    if (it == index.end())
+      return absl::InvalidArgumentError(absl::StrCat(where, ": unknown link '", name, "'"));
+    if (!std::isfinite(w) || w < 0)
+      return absl::InvalidArgumentError(absl::StrCat(where, ": bad weight"));
     out[it->second] = w;
     total += w;
   }
@@ -47,7 +49,8 @@ absl::StatusOr<GraphSampler> GraphSampler::Create(const codi::v1::JobSpec& spec)
   for (double p : s.start_) start_total += p;
   if (start_total <= 0) return absl::InvalidArgumentError("graph.start: weights are all zero");
   for (int i = 0; i < spec.graph().links_size(); ++i) {
-    auto next = Normalise(spec.graph().links(i).next(), index, absl::StrCat("graph.links[", i, "].next"));
+    auto next =
+        Normalise(spec.graph().links(i).next(), index, absl::StrCat("graph.links[", i, "].next"));
     if (!next.ok()) return next.status();
     s.next_.push_back(*std::move(next));
   }

@@ -29,7 +29,8 @@ absl::StatusOr<PromptBuilder> PromptBuilder::Create(const codi::v1::JobSpec& spe
   PromptBuilder b;
   b.seed_ = spec.seed();
   auto system = PromptTemplate::Parse(spec.prompt().system(), SystemPlaceholders());
-  if (!system.ok()) return absl::InvalidArgumentError(absl::StrCat("prompt.system: ", system.status().message()));
+  if (!system.ok())
+    return absl::InvalidArgumentError(absl::StrCat("prompt.system: ", system.status().message()));
   b.system_ = *std::move(system);
   b.history_header_ = spec.prompt().history_header();
   b.instruction_header_ = spec.prompt().instruction_header();
@@ -37,8 +38,8 @@ absl::StatusOr<PromptBuilder> PromptBuilder::Create(const codi::v1::JobSpec& spe
     const auto& link = spec.graph().links(i);
     auto instruction = PromptTemplate::Parse(link.instruction(), InstructionPlaceholders());
     if (!instruction.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("graph.links[", i, "].instruction: ",
-                                                     instruction.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("graph.links[", i, "].instruction: ", instruction.status().message()));
     }
     LinkInfo info{link.role(), *std::move(instruction), link.seed_pool(), {}};
     for (const auto& p : link.phenomena()) info.phenomena.emplace_back(p.name(), p.probability());
@@ -87,14 +88,15 @@ Prompt PromptBuilder::Build(const codi::v1::Document& doc,
                             const std::vector<codi::v1::Turn>& history,
                             const TurnPlan& plan) const {
   Prompt prompt;
-  std::string system = system_.Render(
-      {{"title", doc.title()}, {"document", doc.text()}, {"doc_id", doc.id()}});
+  std::string system =
+      system_.Render({{"title", doc.title()}, {"document", doc.text()}, {"doc_id", doc.id()}});
 
   std::string user = absl::StrCat(history_header_, "\n");
   if (history.empty()) {
     user += "(no turns yet)\n";
   }
-  for (const auto& turn : history) absl::StrAppend(&user, "[", turn.role(), "] ", turn.text(), "\n");
+  for (const auto& turn : history)
+    absl::StrAppend(&user, "[", turn.role(), "] ", turn.text(), "\n");
   // Everything up to here is repeated verbatim by the next turn's prompt,
   // except the "(no turns yet)" line, which only the first turn has.
   const size_t stable_user = history.empty() ? history_header_.size() + 1 : user.size();

@@ -27,8 +27,8 @@ namespace codi {
 struct TurnPlan {
   std::string link;
   std::string role;
-  std::string seed_item;                // empty when the link has no pool
-  std::vector<std::string> phenomena;   // names, in the link's order
+  std::string seed_item;               // empty when the link has no pool
+  std::vector<std::string> phenomena;  // names, in the link's order
 };
 
 struct Prompt {

@@ -10,16 +10,9 @@ namespace {
 
 // Phrases that open or make up a refusal; matched case-insensitively.
 const char* const kBuiltinRefusals[] = {
-    "as an ai",
-    "as a language model",
-    "i'm sorry, but i can",
-    "i am sorry, but i can",
-    "i cannot help with",
-    "i can't help with",
-    "i cannot assist",
-    "i can't assist",
-    "i'm unable to",
-    "i am unable to",
+    "as an ai",           "as a language model", "i'm sorry, but i can", "i am sorry, but i can",
+    "i cannot help with", "i can't help with",   "i cannot assist",      "i can't assist",
+    "i'm unable to",      "i am unable to",
 };
 
 std::string StripRoleEcho(absl::string_view text, absl::string_view role) {
@@ -55,7 +48,8 @@ std::string NormaliseForRepeat(std::string_view text) {
 
 TurnValidator::TurnValidator(const codi::v1::ValidationSettings& settings) : settings_(settings) {
   for (const char* p : kBuiltinRefusals) refusal_phrases_.emplace_back(p);
-  for (const auto& p : settings.refusal_phrases()) refusal_phrases_.push_back(absl::AsciiStrToLower(p));
+  for (const auto& p : settings.refusal_phrases())
+    refusal_phrases_.push_back(absl::AsciiStrToLower(p));
 }
 
 TurnVerdict TurnValidator::Check(std::string_view reply, std::string_view finish_reason,

@@ -26,8 +26,8 @@ class TurnValidator {
   // `settings` with defaults applied.
   explicit TurnValidator(const codi::v1::ValidationSettings& settings);
 
-  TurnVerdict Check(std::string_view reply, std::string_view finish_reason,
-                    std::string_view role, const std::vector<codi::v1::Turn>& history) const;
+  TurnVerdict Check(std::string_view reply, std::string_view finish_reason, std::string_view role,
+                    const std::vector<codi::v1::Turn>& history) const;
 
  private:
   codi::v1::ValidationSettings settings_;

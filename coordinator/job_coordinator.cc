@@ -25,8 +25,8 @@ absl::Status StaleLease(const codi::v1::ConversationKey& key, absl::string_view 
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<JobCoordinator>> JobCoordinator::Create(
-    StateStore* store, CoordinatorOptions options) {
+absl::StatusOr<std::unique_ptr<JobCoordinator>> JobCoordinator::Create(StateStore* store,
+                                                                       CoordinatorOptions options) {
   std::unique_ptr<JobCoordinator> c(new JobCoordinator(store, std::move(options)));
   std::vector<codi::v1::JobRecord> records;
   CODI_RETURN_IF_ERROR(store->ScanJobs([&](const codi::v1::JobRecord& job) {
@@ -93,8 +93,8 @@ absl::StatusOr<std::string> JobCoordinator::SubmitJob(const codi::v1::JobSpec& s
   absl::MutexLock lock(&mu_);
   std::string job_id = job_id_in;
   if (job_id.empty()) {
-    job_id = absl::StrCat(spec.name(), "-", absl::FormatTime("%Y%m%d-%H%M%S", options_.now(),
-                                                             absl::UTCTimeZone()));
+    job_id = absl::StrCat(spec.name(), "-",
+                          absl::FormatTime("%Y%m%d-%H%M%S", options_.now(), absl::UTCTimeZone()));
     for (int i = 2; jobs_.contains(job_id); ++i) job_id = absl::StrCat(job_id, "-", i);
   }
   if (auto it = jobs_.find(job_id); it != jobs_.end()) {
@@ -108,7 +108,8 @@ absl::StatusOr<std::string> JobCoordinator::SubmitJob(const codi::v1::JobSpec& s
     }
     return job_id;  // resume
   }
-  auto reader = DocumentJsonlReader::Open(documents_path, 0, 0, spec.documents().max_document_bytes());
+  auto reader =
+      DocumentJsonlReader::Open(documents_path, 0, 0, spec.documents().max_document_bytes());
   if (!reader.ok()) return reader.status();
 
   codi::v1::JobRecord record;
@@ -160,7 +161,8 @@ absl::Status JobCoordinator::Refill(Job& job) {
       skipped.set_line(entry->line);
       skipped.set_reason(std::string(entry->document.status().message()));
       rec.set_documents_skipped(rec.documents_skipped() + 1);
-      Log(LogLevel::kWarning, "document_skipped", {{"job", rec.job_id()}, {"reason", skipped.reason()}});
+      Log(LogLevel::kWarning, "document_skipped",
+          {{"job", rec.job_id()}, {"reason", skipped.reason()}});
       CODI_RETURN_IF_ERROR(store_->IngestDocument(rec, nullptr, {}, &skipped));
       continue;
     }
@@ -172,7 +174,8 @@ absl::Status JobCoordinator::Refill(Job& job) {
       skipped.set_reason(absl::StrCat(rec.documents_path(), ":", entry->line,
                                       ": duplicate document id '", doc.id(), "'"));
       rec.set_documents_skipped(rec.documents_skipped() + 1);
-      Log(LogLevel::kWarning, "document_skipped", {{"job", rec.job_id()}, {"reason", skipped.reason()}});
+      Log(LogLevel::kWarning, "document_skipped",
+          {{"job", rec.job_id()}, {"reason", skipped.reason()}});
       CODI_RETURN_IF_ERROR(store_->IngestDocument(rec, nullptr, {}, &skipped));
       continue;
     }
@@ -204,8 +207,10 @@ absl::Status JobCoordinator::ExpireLeases(Job& job, absl::Time now) {
     rec.set_epoch(rec.epoch() + 1);  // late reports under the old lease are refused
     rec.clear_worker_id();
     Log(LogLevel::kWarning, "lease_expired",
-        {{"job", job.record.job_id()}, {"doc", it->first.first},
-         {"sample", std::to_string(it->first.second)}, {"worker", it->second.record.worker_id()}});
+        {{"job", job.record.job_id()},
+         {"doc", it->first.first},
+         {"sample", std::to_string(it->first.second)},
+         {"worker", it->second.record.worker_id()}});
     expired.emplace_back(ConversationId{job.record.job_id(), it->first.first, it->first.second},
                          std::move(rec));
     job.pending.push_front(it->first);
@@ -221,8 +226,8 @@ absl::StatusOr<codi::v1::LeaseResponse> JobCoordinator::Lease(
   const absl::Time now = options_.now();
   const uint32_t want = std::max<uint32_t>(1, request.max_conversations());
   bool any_unfinished = false;
-  for (size_t tried = 0; tried < job_order_.size() && response.leases_size() < static_cast<int>(want);
-       ++tried) {
+  for (size_t tried = 0;
+       tried < job_order_.size() && response.leases_size() < static_cast<int>(want); ++tried) {
     Job& job = *jobs_[job_order_[next_job_ % job_order_.size()]];
     ++next_job_;
     if (job.record.state() != codi::v1::JOB_STATE_RUNNING) continue;
@@ -282,11 +287,13 @@ JobCoordinator::FindLease(const codi::v1::ConversationKey& key, uint64_t epoch) 
   auto job_it = jobs_.find(key.job_id());
   if (job_it == jobs_.end()) return absl::NotFoundError("unknown job " + key.job_id());
   Job& job = *job_it->second;
-  if (job.record.state() != codi::v1::JOB_STATE_RUNNING) return StaleLease(key, "the job is not running");
+  if (job.record.state() != codi::v1::JOB_STATE_RUNNING)
+    return StaleLease(key, "the job is not running");
   auto it = job.leased.find(DocSample{key.doc_id(), key.sample()});
   if (it == job.leased.end()) return StaleLease(key, "not leased");
   if (it->second.record.epoch() != epoch) {
-    return StaleLease(key, absl::StrCat("epoch ", epoch, " superseded by ", it->second.record.epoch()));
+    return StaleLease(key,
+                      absl::StrCat("epoch ", epoch, " superseded by ", it->second.record.epoch()));
   }
   if (it->second.expires <= options_.now()) return StaleLease(key, "expired");
   return std::make_pair(&job, &it->second);
@@ -297,7 +304,8 @@ absl::Status JobCoordinator::ReportTurn(const codi::v1::TurnReport& report) {
   CODI_ASSIGN_OR_RETURN(auto found, FindLease(report.key(), report.epoch()));
   auto [job, lease] = found;
   ConversationRecord& rec = lease->record;
-  if (report.index() < rec.turns_done()) return absl::OkStatus();  // a retried report, already durable
+  if (report.index() < rec.turns_done())
+    return absl::OkStatus();  // a retried report, already durable
   if (report.index() != rec.turns_done()) {
     return absl::InvalidArgumentError(absl::StrCat("turn index ", report.index(), " reported for ",
                                                    KeyText(report.key()), ", expected ",
@@ -331,7 +339,8 @@ codi::v1::Conversation JobCoordinator::Assemble(const Job& job, const codi::v1::
   if (!spec.output().has_include_context_turn() || spec.output().include_context_turn()) {
     auto* context = c.add_turns();
     context->set_role("CONTEXT");
-    context->set_text(doc.title().empty() ? doc.text() : absl::StrCat(doc.title(), "\n\n", doc.text()));
+    context->set_text(doc.title().empty() ? doc.text()
+                                          : absl::StrCat(doc.title(), "\n\n", doc.text()));
     context->set_weight(RoleWeight(spec, "CONTEXT"));
   }
   for (auto& t : turns) {
@@ -357,7 +366,9 @@ absl::Status JobCoordinator::Finish(const codi::v1::FinishReport& report) {
     CODI_RETURN_IF_ERROR(store_->PutConversations({{id, rec}}));
     ++job->failed;
     Log(LogLevel::kWarning, "conversation_failed",
-        {{"conversation", KeyText(report.key())}, {"reason", report.reason()}, {"detail", report.detail()}});
+        {{"conversation", KeyText(report.key())},
+         {"reason", report.reason()},
+         {"detail", report.detail()}});
   } else {
     if (rec.turns_done() != static_cast<uint32_t>(rec.graph_size())) {
       return absl::InvalidArgumentError(absl::StrCat(KeyText(report.key()), " finished with ",
@@ -386,7 +397,9 @@ absl::Status JobCoordinator::MaybeComplete(Job& job) {
   rec.set_state(codi::v1::JOB_STATE_SUCCEEDED);
   rec.set_finished_unix_ms(ToUnixMs(options_.now()));
   Log(LogLevel::kInfo, "job_finished",
-      {{"job", rec.job_id()}, {"done", std::to_string(job.done)}, {"failed", std::to_string(job.failed)}});
+      {{"job", rec.job_id()},
+       {"done", std::to_string(job.done)},
+       {"failed", std::to_string(job.failed)}});
   return store_->PutJob(rec);
 }
 

@@ -85,7 +85,8 @@ absl::StatusOr<nlohmann::ordered_json> BuildJobReport(const StateStore& store,
   CODI_RETURN_IF_ERROR(store.ScanConversations(
       job_id, [&](const ConversationId&, const codi::v1::ConversationRecord& rec) {
         AddUsage(rec.usage(), &usage);
-        if (rec.state() == codi::v1::CONVERSATION_STATE_DONE) ++done;
+        if (rec.state() == codi::v1::CONVERSATION_STATE_DONE)
+          ++done;
         else if (rec.state() == codi::v1::CONVERSATION_STATE_FAILED) {
           ++failed;
           ++failures[rec.failure_reason()];

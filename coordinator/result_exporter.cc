@@ -31,7 +31,8 @@ absl::StatusOr<ExportStats> ExportResults(const StateStore& store, const std::st
     std::string path = absl::StrFormat("%s/%s-%05d-of-%05d.%s", out_dir, job_id, i, shards, suffix);
     stats.files.push_back(path);
     tmp_paths.push_back(path + ".tmp");
-    files.push_back(std::make_unique<std::ofstream>(tmp_paths.back(), std::ios::binary | std::ios::trunc));
+    files.push_back(
+        std::make_unique<std::ofstream>(tmp_paths.back(), std::ios::binary | std::ios::trunc));
     if (!*files.back()) return absl::InternalError("cannot write " + tmp_paths.back());
   }
   // Results are scanned in key order, so each shard comes out sorted.

@@ -29,8 +29,8 @@ std::string TurnKey(const ConversationId& id, uint32_t index) {
 }  // namespace
 
 const std::vector<std::string>& StateStore::Tables() {
-  static const auto* tables = new std::vector<std::string>{kJobs,  kDocuments, kConversations,
-                                                           kTurns, kResults,   kSkipped};
+  static const auto* tables =
+      new std::vector<std::string>{kJobs, kDocuments, kConversations, kTurns, kResults, kSkipped};
   return *tables;
 }
 
@@ -97,21 +97,20 @@ absl::Status StateStore::ScanConversations(
 }
 
 absl::StatusOr<std::vector<codi::v1::Turn>> StateStore::GetTurns(const ConversationId& id,
-                                                                  uint32_t count) const {
+                                                                 uint32_t count) const {
   std::vector<codi::v1::Turn> turns;
   if (count == 0) return turns;
   turns.reserve(count);
-  absl::Status status = turns_.Scan(ConversationKey(id), "",
-                                    [&](std::string_view, const codi::v1::Turn& turn) {
-                                      turns.push_back(turn);
-                                      return turns.size() < count;
-                                    });
+  absl::Status status =
+      turns_.Scan(ConversationKey(id), "", [&](std::string_view, const codi::v1::Turn& turn) {
+        turns.push_back(turn);
+        return turns.size() < count;
+      });
   if (!status.ok()) return status;
   if (turns.size() != count) {
     return absl::DataLossError("turns: conversation " + id.job_id + "/" + id.doc_id + "/" +
-                               std::to_string(id.sample) + " has " +
-                               std::to_string(turns.size()) + " checkpointed turns, expected " +
-                               std::to_string(count));
+                               std::to_string(id.sample) + " has " + std::to_string(turns.size()) +
+                               " checkpointed turns, expected " + std::to_string(count));
   }
   return turns;
 }
@@ -126,8 +125,9 @@ absl::Status StateStore::ScanResults(
 absl::Status StateStore::ScanSkipped(
     const std::string& job_id,
     const std::function<bool(const codi::v1::SkippedDocument&)>& visit) const {
-  return skipped_.Scan(JobKey(job_id), "",
-                       [&](std::string_view, const codi::v1::SkippedDocument& s) { return visit(s); });
+  return skipped_.Scan(
+      JobKey(job_id), "",
+      [&](std::string_view, const codi::v1::SkippedDocument& s) { return visit(s); });
 }
 
 absl::Status StateStore::PutJob(const codi::v1::JobRecord& job) {

@@ -71,8 +71,9 @@ class StateStore {
   // Finished conversations of one job in key order (doc_id, sample).
   absl::Status ScanResults(const std::string& job_id,
                            const std::function<bool(const codi::v1::Conversation&)>& visit) const;
-  absl::Status ScanSkipped(const std::string& job_id,
-                           const std::function<bool(const codi::v1::SkippedDocument&)>& visit) const;
+  absl::Status ScanSkipped(
+      const std::string& job_id,
+      const std::function<bool(const codi::v1::SkippedDocument&)>& visit) const;
 
   [[nodiscard]] absl::Status PutJob(const codi::v1::JobRecord& job);
   // One document's worth of work: the document (or a skip record), its

@@ -1,5 +1,6 @@
 #include "worker/conversation_executor.h"
 
+#include <optional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -16,7 +17,8 @@ std::string ReasonCode(const absl::Status& status) {
   std::string msg(status.message());
   auto colon = msg.find(':');
   std::string code = colon == std::string::npos ? msg : msg.substr(0, colon);
-  if (code.empty() || code.find(' ') != std::string::npos) code = absl::StatusCodeToString(status.code());
+  if (code.empty() || code.find(' ') != std::string::npos)
+    code = absl::StatusCodeToString(status.code());
   return code;
 }
 
@@ -59,7 +61,8 @@ absl::StatusOr<std::shared_ptr<const JobContext>> JobContext::Create(
 uint64_t SamplingSeed(uint64_t job_seed, const std::string& doc_id, uint32_t sample, uint32_t turn,
                       uint32_t attempt) {
   // Keep it within 2^31 so servers that parse the seed as a 32-bit int accept it.
-  return DeterministicRng::ForKey(job_seed, doc_id, sample, absl::StrCat("sampling/", turn, "/", attempt))
+  return DeterministicRng::ForKey(job_seed, doc_id, sample,
+                                  absl::StrCat("sampling/", turn, "/", attempt))
              .Next() &
          0x7fffffffULL;
 }
@@ -87,12 +90,14 @@ ExecutionOutcome ExecuteConversation(const JobContext& job, const codi::v1::Leas
     return status.ok() ? ExecutionOutcome::kFailed : ForStatus(status);
   };
 
-  for (uint32_t index = history.size(); index < static_cast<uint32_t>(lease.graph_size()); ++index) {
+  for (uint32_t index = history.size(); index < static_cast<uint32_t>(lease.graph_size());
+       ++index) {
     if (stop.load()) return ExecutionOutcome::kStopped;
     const std::string& link = lease.graph(index);
     TurnPlan plan = job.prompts().PlanTurn(doc, sample, index, link);
     codi::v1::Usage usage;
-    if (plan.role.empty()) return fail("spec:unknown_link", "link '" + link + "' is not in the job", usage);
+    if (plan.role.empty())
+      return fail("spec:unknown_link", "link '" + link + "' is not in the job", usage);
     Prompt prompt = job.prompts().Build(doc, history, plan);
 
     uint32_t link_max_tokens = 0;
@@ -126,7 +131,8 @@ ExecutionOutcome ExecuteConversation(const JobContext& job, const codi::v1::Leas
       usage.set_prompt_tokens(usage.prompt_tokens() + result->prompt_tokens);
       usage.set_completion_tokens(usage.completion_tokens() + result->completion_tokens);
       usage.set_cached_tokens(usage.cached_tokens() + result->cached_tokens);
-      TurnVerdict verdict = job.validator().Check(result->text, result->finish_reason, plan.role, history);
+      TurnVerdict verdict =
+          job.validator().Check(result->text, result->finish_reason, plan.role, history);
       if (verdict.ok) {
         accepted = std::move(verdict);
       } else {
@@ -139,7 +145,8 @@ ExecutionOutcome ExecuteConversation(const JobContext& job, const codi::v1::Leas
     }
     if (!accepted) {
       return fail(absl::StrCat("validation:", last_reason),
-                  absl::StrCat("turn ", index, " (", link, ") rejected ", max_attempts, " times"), usage);
+                  absl::StrCat("turn ", index, " (", link, ") rejected ", max_attempts, " times"),
+                  usage);
     }
 
     codi::v1::TurnReport report;

@@ -42,10 +42,10 @@ class JobContext {
 };
 
 enum class ExecutionOutcome {
-  kFinished,   // all turns reported and the conversation closed
-  kFailed,     // closed as failed with a reason
-  kLeaseLost,  // the coordinator refused a report: someone else owns it now
-  kStopped,    // `stop` was set; the caller hands the lease back
+  kFinished,     // all turns reported and the conversation closed
+  kFailed,       // closed as failed with a reason
+  kLeaseLost,    // the coordinator refused a report: someone else owns it now
+  kStopped,      // `stop` was set; the caller hands the lease back
   kUnreachable,  // the coordinator could not be reached before the lease ran out
 };
 
@@ -56,8 +56,8 @@ struct ExecutionStats {
 
 // Sampling seed of one attempt at one turn: new per attempt, the same on any
 // worker for the same attempt.
-uint64_t SamplingSeed(uint64_t job_seed, const std::string& doc_id, uint32_t sample,
-                      uint32_t turn, uint32_t attempt);
+uint64_t SamplingSeed(uint64_t job_seed, const std::string& doc_id, uint32_t sample, uint32_t turn,
+                      uint32_t attempt);
 
 ExecutionOutcome ExecuteConversation(const JobContext& job, const codi::v1::Lease& lease,
                                      WorkSource& source, const std::atomic<bool>& stop,

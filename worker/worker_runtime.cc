@@ -48,7 +48,8 @@ void WorkerRuntime::WorkLoop() {
     auto response = source_->Lease(request);
     if (!response.ok() || response->leases().empty()) {
       if (!response.ok()) {
-        Log(LogLevel::kWarning, "lease_failed", {{"error", std::string(response.status().message())}});
+        Log(LogLevel::kWarning, "lease_failed",
+            {{"error", std::string(response.status().message())}});
       }
       if (options_.exit_when_idle && response.ok() && response->idle()) {
         // Finish only when every thread sees no work: another thread's
@@ -135,7 +136,8 @@ void WorkerRuntime::HeartbeatLoop() {
     if (request.keys().empty()) continue;
     auto response = source_->Heartbeat(request);
     if (!response.ok()) {
-      Log(LogLevel::kWarning, "heartbeat_failed", {{"error", std::string(response.status().message())}});
+      Log(LogLevel::kWarning, "heartbeat_failed",
+          {{"error", std::string(response.status().message())}});
     }
   }
 }

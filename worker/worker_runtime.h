@@ -68,7 +68,8 @@ class WorkerRuntime {
   WorkerCounters counters_;
   std::atomic<bool> stop_{false};
   absl::Mutex mu_;
-  absl::flat_hash_map<std::string, std::shared_ptr<const JobContext>> contexts_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::shared_ptr<const JobContext>> contexts_
+      ABSL_GUARDED_BY(mu_);
   // Leases being executed, for heartbeats: key text -> lease key and epoch.
   absl::flat_hash_map<std::string, std::pair<codi::v1::ConversationKey, uint64_t>> held_
       ABSL_GUARDED_BY(mu_);

@@ -63,7 +63,8 @@ TEST(GraphSampler, DifferentKeysGiveDifferentPaths) {
   other_seed.set_seed(43);
   auto sampler2 = GraphSampler::Create(other_seed);
   int differs = 0;
-  for (uint32_t s = 0; s < 20; ++s) differs += sampler2->RollOut("doc-1", s) != sampler->RollOut("doc-1", s);
+  for (uint32_t s = 0; s < 20; ++s)
+    differs += sampler2->RollOut("doc-1", s) != sampler->RollOut("doc-1", s);
   EXPECT_GE(differs, 15);
 }
 
@@ -78,8 +79,12 @@ TEST(GraphSampler, PinnedPathsNeverChange) {
   EXPECT_EQ(path, path_again);
   for (size_t i = 1; i < path.size(); ++i) {
     // Every step follows an edge of the graph.
-    if (path[i - 1] == "ask" || path[i - 1] == "followup") EXPECT_EQ(path[i], "answer");
-    if (path[i - 1] == "answer") EXPECT_TRUE(path[i] == "ask" || path[i] == "followup");
+    if (path[i - 1] == "ask" || path[i - 1] == "followup") {
+      EXPECT_EQ(path[i], "answer");
+    }
+    if (path[i - 1] == "answer") {
+      EXPECT_TRUE(path[i] == "ask" || path[i] == "followup");
+    }
   }
 }
 
@@ -105,9 +110,10 @@ TEST(GraphSampler, MatchesStartTransitionAndLengthDistributionsOver100kRollouts)
   EXPECT_EQ(starts.count("answer"), 0u);
   ExpectProportion(transitions[{"answer", "ask"}], from["answer"], 0.75, "answer->ask");
   ExpectProportion(transitions[{"answer", "followup"}], from["answer"], 0.25, "answer->followup");
-  EXPECT_EQ(transitions[{"ask", "answer"}], from["ask"]);
-  EXPECT_EQ(transitions[{"followup", "answer"}], from["followup"]);
-  for (size_t len = 2; len <= 6; ++len) ExpectProportion(lengths[len], n, 0.2, "length " + std::to_string(len));
+  EXPECT_EQ((transitions[{"ask", "answer"}]), from["ask"]);
+  EXPECT_EQ((transitions[{"followup", "answer"}]), from["followup"]);
+  for (size_t len = 2; len <= 6; ++len)
+    ExpectProportion(lengths[len], n, 0.2, "length " + std::to_string(len));
   EXPECT_EQ(lengths.size(), 5u);  // nothing outside [2, 6]
 }
 

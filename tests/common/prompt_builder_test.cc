@@ -58,9 +58,9 @@ TEST(PromptBuilder, EachTurnsStablePartIsAByteExactPrefixOfTheNextPrompt) {
   ASSERT_TRUE(builder.ok()) << builder.status();
   const auto doc = Doc();
   const std::vector<std::string> graph = {"ask", "answer", "ask", "answer", "ask", "answer"};
-  const std::vector<std::string> replies = {"Which country is Vancouver in?", "Canada",
-                                            "How dense is it?", "fourth-most densely populated",
-                                            "And its country?", "Canada"};
+  const std::vector<std::string> replies = {
+      "Which country is Vancouver in?", "Canada",           "How dense is it?",
+      "fourth-most densely populated",  "And its country?", "Canada"};
   std::vector<codi::v1::Turn> history;
   std::string previous_stable;
   for (size_t k = 0; k < graph.size(); ++k) {

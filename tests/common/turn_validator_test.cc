@@ -34,12 +34,15 @@ TEST(TurnValidator, AcceptsAGroundedReplyAndStripsAnEchoedRoleTag) {
 TEST(TurnValidator, RejectsEachKindOfBadReplyWithItsReason) {
   TurnValidator v(Defaults());
   EXPECT_EQ(v.Check("   ", "stop", "AGENT", {}).reason, "empty");
-  EXPECT_EQ(v.Check("As an AI language model, I cannot answer.", "stop", "AGENT", {}).reason, "refusal");
-  EXPECT_EQ(v.Check("I'm sorry, but I can't help with that.", "stop", "AGENT", {}).reason, "refusal");
+  EXPECT_EQ(v.Check("As an AI language model, I cannot answer.", "stop", "AGENT", {}).reason,
+            "refusal");
+  EXPECT_EQ(v.Check("I'm sorry, but I can't help with that.", "stop", "AGENT", {}).reason,
+            "refusal");
   EXPECT_EQ(v.Check(std::string(51, 'x'), "stop", "AGENT", {}).reason, "too_long");
   EXPECT_EQ(v.Check("Canada", "length", "AGENT", {}).reason, "truncated");
-  EXPECT_EQ(v.Check("which  COUNTRY is it?", "stop", "USER", History({"Which country is it?"})).reason,
-            "repeat");
+  EXPECT_EQ(
+      v.Check("which  COUNTRY is it?", "stop", "USER", History({"Which country is it?"})).reason,
+      "repeat");
 }
 
 TEST(TurnValidator, HonoursJobSettings) {

@@ -43,10 +43,13 @@ class JobCoordinatorTest : public ::testing::Test {
     kv_ = NewMemoryStore(StateStore::Tables());
     store_ = std::make_unique<StateStore>(kv_.get(), false);
     std::ofstream docs(dir_.File("docs.jsonl"));
-    docs << R"({"id": "a", "text": "Alpha is first."})" << "\n"
+    docs << R"({"id": "a", "text": "Alpha is first."})"
+         << "\n"
          << "not json\n"
-         << R"({"id": "b", "text": "Beta is second."})" << "\n"
-         << R"({"id": "a", "text": "A duplicate."})" << "\n";
+         << R"({"id": "b", "text": "Beta is second."})"
+         << "\n"
+         << R"({"id": "a", "text": "A duplicate."})"
+         << "\n";
   }
 
   std::unique_ptr<JobCoordinator> Make() {
@@ -109,14 +112,17 @@ TEST_F(JobCoordinatorTest, LeasesReportsAndFinishesEveryConversationOnce) {
   EXPECT_EQ(progress->documents_skipped, 2u);  // the bad line and the duplicate id
   EXPECT_EQ(progress->state, codi::v1::JOB_STATE_SUCCEEDED);
   int results = 0;
-  ASSERT_TRUE(store_->ScanResults("job", [&](const codi::v1::Conversation& conv) {
-    ++results;
-    EXPECT_EQ(conv.turns_size(), 5);  // CONTEXT + 4
-    EXPECT_EQ(conv.turns(0).role(), "CONTEXT");
-    EXPECT_EQ(conv.turns(2).weight(), 1.0);  // AGENT
-    EXPECT_EQ(conv.turns(1).weight(), 0.0);  // USER
-    return true;
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->ScanResults("job",
+                                [&](const codi::v1::Conversation& conv) {
+                                  ++results;
+                                  EXPECT_EQ(conv.turns_size(), 5);  // CONTEXT + 4
+                                  EXPECT_EQ(conv.turns(0).role(), "CONTEXT");
+                                  EXPECT_EQ(conv.turns(2).weight(), 1.0);  // AGENT
+                                  EXPECT_EQ(conv.turns(1).weight(), 0.0);  // USER
+                                  return true;
+                                })
+                  .ok());
   EXPECT_EQ(results, 4);
 }
 
@@ -125,7 +131,7 @@ TEST_F(JobCoordinatorTest, RefusesAReportUnderASupersededLeaseAndChangesNothing)
   ASSERT_TRUE(c->SubmitJob(Spec(1), dir_.File("docs.jsonl"), "job").ok());
   codi::v1::Lease old_lease = LeaseOne(*c);
   ASSERT_TRUE(c->ReportTurn(Report(old_lease, 0)).ok());
-  clock_.now += absl::Seconds(31);  // the lease expires...
+  clock_.now += absl::Seconds(31);           // the lease expires...
   codi::v1::Lease new_lease = LeaseOne(*c);  // ...and moves on
   ASSERT_EQ(new_lease.key().doc_id(), old_lease.key().doc_id());
   EXPECT_GT(new_lease.epoch(), old_lease.epoch());
@@ -196,7 +202,9 @@ TEST_F(JobCoordinatorTest, ReleasedAndCancelledLeasesBehave) {
 TEST_F(JobCoordinatorTest, ReadsDocumentsInBoundedBatches) {
   {
     std::ofstream docs(dir_.File("many.jsonl"));
-    for (int i = 0; i < 5000; ++i) docs << R"({"id": "d)" << i << R"(", "text": "Some text."})" << "\n";
+    for (int i = 0; i < 5000; ++i)
+      docs << R"({"id": "d)" << i << R"(", "text": "Some text."})"
+           << "\n";
   }
   CoordinatorOptions options;
   options.low_watermark = 10;

@@ -44,9 +44,12 @@ std::string JobYaml(const std::string& name, const std::string& endpoint, int do
   return "name: " + name + R"(
 seed: 11
 documents:
-  path: )" + kDocs + R"(
-  limit: )" + std::to_string(docs) + R"(
-samples_per_document: )" + std::to_string(samples) + R"(
+  path: )" +
+         kDocs + R"(
+  limit: )" +
+         std::to_string(docs) + R"(
+samples_per_document: )" +
+         std::to_string(samples) + R"(
 graph:
   start: {ask: 1}
   length: {n: 6}
@@ -65,7 +68,8 @@ graph:
       phenomena: [{name: coreference, probability: 0.7}]
       next: {answer: 1}
 teacher:
-  endpoints: [")" + endpoint + R"("]
+  endpoints: [")" +
+         endpoint + R"("]
 )" + teacher_extra;
 }
 
@@ -111,7 +115,9 @@ void ExpectWellFormed(const Output& out) {
 }
 
 // request_id is job/doc/sample/turn/attempt; the turn key drops the attempt.
-std::string TurnKey(const std::string& request_id) { return request_id.substr(0, request_id.rfind('/')); }
+std::string TurnKey(const std::string& request_id) {
+  return request_id.substr(0, request_id.rfind('/'));
+}
 
 TEST(CodiRun, ResumesAfterSigkillWithoutRequestingAFinishedTurnAgain) {
   TempDir dir;
@@ -119,10 +125,17 @@ TEST(CodiRun, ResumesAfterSigkillWithoutRequestingAFinishedTurnAgain) {
   ASSERT_TRUE(sim.Start(dir, {"--latency-ms", "15"}));
   WriteFile(dir.File("job.yaml"), JobYaml("resume", "http://" + sim.address + "/v1", 30, 2));
   const int concurrency = 8;
-  const std::vector<std::string> argv = {kBin + "/codi", "run", dir.File("job.yaml"), "--state",
-                                         dir.File("state"), "--out", dir.File("out"),
-                                         "--concurrency", std::to_string(concurrency),
-                                         "--progress", "none"};
+  const std::vector<std::string> argv = {kBin + "/codi",
+                                         "run",
+                                         dir.File("job.yaml"),
+                                         "--state",
+                                         dir.File("state"),
+                                         "--out",
+                                         dir.File("out"),
+                                         "--concurrency",
+                                         std::to_string(concurrency),
+                                         "--progress",
+                                         "none"};
   ChildProcess first;
   ASSERT_TRUE(first.Start(argv, dir.File("run1.out"), dir.File("run1.err")));
   // Kill it roughly halfway: 60 conversations x 6 turns = 360 turns.
@@ -204,10 +217,10 @@ TEST(CodiRun, CompletesUnderTeacherFaultsAndCountsTheRetries) {
                     "  read_timeout_ms: 400\n  backoff_base_ms: 10\n  backoff_max_ms: 200\n"
                     "  max_attempts: 10\n"));
   std::string out, err;
-  int code = RunToCompletion({kBin + "/codi", "run", dir.File("job.yaml"), "--state",
-                              dir.File("state"), "--out", dir.File("out"), "--concurrency", "8",
-                              "--progress", "none"},
-                             240, &out, &err);
+  int code =
+      RunToCompletion({kBin + "/codi", "run", dir.File("job.yaml"), "--state", dir.File("state"),
+                       "--out", dir.File("out"), "--concurrency", "8", "--progress", "none"},
+                      240, &out, &err);
   ASSERT_EQ(code, 0) << err;
   Output result = ReadOutput(dir.File("out"));
   EXPECT_EQ(result.conversations.size(), 40u);
