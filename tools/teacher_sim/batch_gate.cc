@@ -1,0 +1,52 @@
+#include "tools/teacher_sim/batch_gate.h"
+
+#include <algorithm>
+
+namespace codi {
+
+BatchGate::BatchGate(int64_t max_running) : max_running_(std::max<int64_t>(max_running, 1)) {}
+
+bool BatchGate::Acquire() {
+  absl::MutexLock lock(&mu_);
+  if (shutdown_) return false;
+  const uint64_t ticket = next_ticket_++;
+  auto may_run = [this, ticket]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return shutdown_ || (ticket == next_to_run_ && running_ < max_running_);
+  };
+  ++waiting_;
+  mu_.Await(absl::Condition(&may_run));
+  --waiting_;
+  // After Shutdown() the ticket order no longer matters: no one runs.
+  if (shutdown_) return false;
+  ++next_to_run_;
+  ++running_;
+  peak_running_ = std::max(peak_running_, running_);
+  return true;
+}
+
+void BatchGate::Release() {
+  absl::MutexLock lock(&mu_);
+  --running_;
+}
+
+void BatchGate::Shutdown() {
+  absl::MutexLock lock(&mu_);
+  shutdown_ = true;
+}
+
+int64_t BatchGate::running() const {
+  absl::MutexLock lock(&mu_);
+  return running_;
+}
+
+int64_t BatchGate::waiting() const {
+  absl::MutexLock lock(&mu_);
+  return waiting_;
+}
+
+int64_t BatchGate::peak_running() const {
+  absl::MutexLock lock(&mu_);
+  return peak_running_;
+}
+
+}  // namespace codi
