@@ -1,0 +1,88 @@
+// The codi binary's answers to bad usage and bad input: exit code 2 and one
+// line naming the file, line or field.
+#include "gtest/gtest.h"
+#include "tests/support/child_process.h"
+
+namespace codi {
+namespace {
+
+using codi::testing::RunToCompletion;
+using codi::testing::TempDir;
+using codi::testing::WriteFile;
+
+const std::string kCodi = std::string(CODI_BIN_DIR) + "/codi";
+
+struct Case {
+  std::string name;
+  std::string job_yaml;  // written to job.yaml when non-empty
+  std::vector<std::string> args;
+  std::string expected_stderr;  // substring
+};
+
+TEST(CodiCli, AnswersBadUsageAndBadInputWithExitCode2AndAClearLine) {
+  TempDir dir;
+  WriteFile(dir.File("docs.jsonl"), "{\"id\": \"a\", \"text\": \"Alpha.\"}\n");
+  const std::string good_graph =
+      "graph:\n  start: {q: 1}\n  length: {n: 2}\n  links:\n"
+      "    - {name: q, role: USER, next: {a: 1}}\n    - {name: a, role: AGENT, next: {q: 1}}\n";
+  const std::vector<Case> cases = {
+      {"no command", "", {}, "Usage:"},
+      {"unknown command", "", {"frobnicate"}, "unknown command 'frobnicate'"},
+      {"run without a job", "", {"run"}, "expected one job file"},
+      {"unknown flag", "", {"run", "x.yaml", "--bogus"}, "unknown flag --bogus"},
+      {"missing job file", "", {"run", "/nonexistent/job.yaml"}, "/nonexistent/job.yaml"},
+      {"unknown field",
+       "name: t\nsed: 1\n" + good_graph,
+       {"run", "JOB"},
+       "job.yaml:2: sed: unknown field"},
+      {"bad concurrency",
+       "",
+       {"run", "x.yaml", "--concurrency", "0"},
+       "--concurrency must be between"},
+      {"no teacher",
+       "name: t\ndocuments: {path: docs.jsonl}\n" + good_graph,
+       {"run", "JOB"},
+       "no teacher endpoint"},
+      {"missing documents",
+       "name: t\ndocuments: {path: nope.jsonl}\n" + good_graph,
+       {"run", "JOB", "--teacher", "http://127.0.0.1:9/v1", "--state", "STATE"},
+       "nope.jsonl"},
+      {"export without state",
+       "",
+       {"export", "job", "--out", "o"},
+       "expected JOB_ID, --state DIR and --out DIR"},
+      {"report of a missing state",
+       "",
+       {"report", "job", "--state", "/nonexistent/state"},
+       "does not exist"},
+      {"import without out", "", {"import-coqa", "x.json"}, "expected FILE and --out"},
+      {"import of a missing file",
+       "",
+       {"import-quac", "/nonexistent/q.json", "--out", "o.jsonl"},
+       "/nonexistent/q.json"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> argv = {kCodi};
+    for (auto arg : c.args) {
+      if (arg == "JOB") arg = dir.File("job.yaml");
+      if (arg == "STATE") arg = dir.File("state");
+      argv.push_back(arg);
+    }
+    if (!c.job_yaml.empty()) WriteFile(dir.File("job.yaml"), c.job_yaml);
+    std::string out, err;
+    int code = RunToCompletion(argv, 30, &out, &err);
+    EXPECT_EQ(code, 2) << c.name << ": " << err;
+    EXPECT_NE(err.find(c.expected_stderr), std::string::npos) << c.name << ": stderr was: " << err;
+  }
+}
+
+TEST(CodiCli, EveryCommandAnswersHelp) {
+  for (const char* command : {"run", "export", "report", "import-coqa", "import-quac"}) {
+    std::string out, err;
+    EXPECT_EQ(RunToCompletion({kCodi, command, "--help"}, 30, &out, &err), 0) << command;
+    EXPECT_NE(out.find("Usage:"), std::string::npos) << command;
+  }
+}
+
+}  // namespace
+}  // namespace codi
