@@ -6,6 +6,7 @@
 #include "cli/coqa_importer.h"
 #include "cli/local_job.h"
 #include "cli/quac_importer.h"
+#include "cli/remote_commands.h"
 #include "cli/run_command.h"
 #include "common/flags.h"
 #include "common/version.h"
@@ -19,7 +20,9 @@ constexpr char kUsage[] =
     "\n"
     "Usage:\n"
     "  codi run JOB.yaml [--teacher URL]... [--state DIR] [--out DIR] [--concurrency N]\n"
-    "  codi export JOB_ID --state DIR --out DIR [--format jsonl|brackets] [--shards N]\n"
+    "  codi submit JOB.yaml [--docs FILE] --coordinator HOST:PORT   # prints the job id\n"
+    "  codi status|watch|cancel|report JOB_ID --coordinator HOST:PORT\n"
+    "  codi export JOB_ID --out DIR [--format jsonl|brackets] (--coordinator HOST:PORT | --state DIR)\n"
     "  codi report JOB_ID --state DIR [--json]\n"
     "  codi import-coqa FILE --out DOCS.jsonl\n"
     "  codi import-quac FILE --out DOCS.jsonl\n"
@@ -30,21 +33,30 @@ constexpr char kUsage[] =
 
 int ExportCommand(int argc, char** argv) {
   FlagSet flags("codi export", "write a job's finished conversations as sharded files");
-  flags.AddUsage("codi export JOB_ID --state DIR --out DIR [--format jsonl|brackets] [--shards N]");
-  std::string state_dir, out_dir, format = "jsonl";
+  flags.AddUsage(
+      "codi export JOB_ID --out DIR [--format jsonl|brackets] (--coordinator HOST:PORT | --state DIR)");
+  std::string state_dir, out_dir, format = "jsonl", coordinator;
   int64_t shards = 0;
   flags.String("state", "CODI_STATE", &state_dir, "state directory of `codi run`");
+  flags.String("coordinator", "CODI_COORDINATOR", &coordinator,
+               "coordinator gRPC address (instead of --state)");
   flags.String("out", "CODI_OUT", &out_dir, "output directory");
   flags.String("format", "", &format, "jsonl (one conversation a line) or brackets");
   flags.Int("shards", "", &shards, "number of shards (default: the job's output.shards)");
   if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
-  if (flags.positional().size() != 1 || state_dir.empty() || out_dir.empty()) {
-    std::cerr << "codi export: expected JOB_ID, --state DIR and --out DIR (see --help)\n";
+  if (flags.positional().size() != 1 || (state_dir.empty() == coordinator.empty()) ||
+      out_dir.empty()) {
+    std::cerr << "codi export: expected JOB_ID, --out DIR and one of --state DIR or --coordinator "
+                 "HOST:PORT (see --help)\n";
     return 2;
   }
   if (format != "jsonl" && format != "brackets") {
     std::cerr << "codi export: --format must be jsonl or brackets\n";
     return 2;
+  }
+  if (!coordinator.empty()) {
+    return RemoteExport(coordinator.c_str(), flags.positional()[0].c_str(), out_dir.c_str(),
+                        format == "brackets", shards > 0 ? static_cast<int>(shards) : 4);
   }
   if (!std::filesystem::exists(state_dir)) {
     std::cerr << "codi export: state directory " << state_dir << " does not exist\n";
@@ -76,16 +88,20 @@ int ExportCommand(int argc, char** argv) {
 
 int ReportCommand(int argc, char** argv) {
   FlagSet flags("codi report", "print a job's report");
-  flags.AddUsage("codi report JOB_ID --state DIR [--json]");
-  std::string state_dir;
+  flags.AddUsage("codi report JOB_ID (--coordinator HOST:PORT | --state DIR) [--json]");
+  std::string state_dir, coordinator;
   bool json = false;
   flags.String("state", "CODI_STATE", &state_dir, "state directory of `codi run`");
+  flags.String("coordinator", "CODI_COORDINATOR", &coordinator,
+               "coordinator gRPC address (instead of --state)");
   flags.Bool("json", "", &json, "print the report as JSON");
   if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
-  if (flags.positional().size() != 1 || state_dir.empty()) {
-    std::cerr << "codi report: expected JOB_ID and --state DIR (see --help)\n";
+  if (flags.positional().size() != 1 || state_dir.empty() == coordinator.empty()) {
+    std::cerr << "codi report: expected JOB_ID and one of --state DIR or --coordinator HOST:PORT "
+                 "(see --help)\n";
     return 2;
   }
+  if (!coordinator.empty()) return RemoteReport(coordinator.c_str(), flags.positional()[0].c_str(), json);
   if (!std::filesystem::exists(state_dir)) {
     std::cerr << "codi report: state directory " << state_dir << " does not exist\n";
     return 2;
@@ -146,6 +162,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command == "run") return codi::RunCommand(argc, argv);
+  if (command == "submit") return codi::SubmitCommand(argc, argv);
+  if (command == "status") return codi::StatusCommand(argc, argv);
+  if (command == "watch") return codi::WatchCommand(argc, argv);
+  if (command == "cancel") return codi::CancelCommand(argc, argv);
   if (command == "export") return codi::ExportCommand(argc, argv);
   if (command == "report") return codi::ReportCommand(argc, argv);
   if (command == "import-coqa") {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/time/time.h"
@@ -16,6 +17,9 @@ struct ProgressSnapshot {
   uint64_t total = 0;  // estimate; 0 when unknown
   uint64_t turns = 0;
   uint64_t completion_tokens = 0;
+  // Rates measured elsewhere (codi watch gets them from the coordinator);
+  // when unset they are averaged over the time since `start`.
+  std::optional<double> conversations_per_second, turns_per_second, tokens_per_second;
 };
 
 class ProgressPrinter {

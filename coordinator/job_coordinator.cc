@@ -467,6 +467,9 @@ absl::StatusOr<JobProgress> JobCoordinator::Progress(const std::string& job_id) 
   p.documents_skipped = job.record.documents_skipped();
   p.documents_exhausted = job.record.documents_exhausted();
   p.usage = job.usage;
+  p.failure = job.record.failure();
+  p.created_unix_ms = job.record.created_unix_ms();
+  p.finished_unix_ms = job.record.finished_unix_ms();
   p.estimated_total = p.created;
   if (!p.documents_exhausted && job.record.documents_offset() > 0 && job.source_bytes > 0) {
     // Extrapolate from how much of the source file produced the work so far.

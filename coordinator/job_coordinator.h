@@ -59,6 +59,9 @@ struct JobProgress {
   // Estimate of the conversations the job will have (exact once exhausted).
   uint64_t estimated_total = 0;
   codi::v1::Usage usage;
+  std::string failure;
+  int64_t created_unix_ms = 0;
+  int64_t finished_unix_ms = 0;
 };
 
 class JobCoordinator : public WorkSource {

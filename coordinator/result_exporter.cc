@@ -19,6 +19,17 @@ uint32_t ShardOf(const std::string& doc_id, uint32_t shards) {
 absl::StatusOr<ExportStats> ExportResults(const StateStore& store, const std::string& job_id,
                                           const std::string& out_dir, ExportFormat format,
                                           uint32_t shards) {
+  return ExportConversations(
+      [&](const std::function<bool(const codi::v1::Conversation&)>& visit) {
+        return store.ScanResults(job_id, visit);
+      },
+      job_id, out_dir, format, shards);
+}
+
+absl::StatusOr<ExportStats> ExportConversations(const ConversationScan& scan,
+                                                const std::string& job_id,
+                                                const std::string& out_dir, ExportFormat format,
+                                                uint32_t shards) {
   shards = std::max<uint32_t>(shards, 1);
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
@@ -35,8 +46,7 @@ absl::StatusOr<ExportStats> ExportResults(const StateStore& store, const std::st
         std::make_unique<std::ofstream>(tmp_paths.back(), std::ios::binary | std::ios::trunc));
     if (!*files.back()) return absl::InternalError("cannot write " + tmp_paths.back());
   }
-  // Results are scanned in key order, so each shard comes out sorted.
-  CODI_RETURN_IF_ERROR(store.ScanResults(job_id, [&](const codi::v1::Conversation& c) {
+  CODI_RETURN_IF_ERROR(scan([&](const codi::v1::Conversation& c) {
     auto& out = *files[ShardOf(c.doc_id(), shards)];
     out << (format == ExportFormat::kJsonl ? ConversationToJsonLine(c) : ConversationToBrackets(c))
         << '\n';

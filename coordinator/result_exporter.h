@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,9 +25,21 @@ struct ExportStats {
 // of a document land in one shard.
 uint32_t ShardOf(const std::string& doc_id, uint32_t shards);
 
-// Writes `<out_dir>/<job>-NNNNN-of-MMMMM.jsonl` (or `.brackets.jsonl`), each
-// file sorted by (document id, sample). Files are written beside and renamed
-// into place, so a reader never sees a half-written shard.
+// Calls `visit` for every finished conversation of a job, in (document id,
+// sample) order; stops early when `visit` returns false.
+using ConversationScan = std::function<absl::Status(
+    const std::function<bool(const codi::v1::Conversation&)>& visit)>;
+
+// Writes `<out_dir>/<job>-NNNNN-of-MMMMM.jsonl` (or `.brackets.jsonl`) from
+// conversations given in (document id, sample) order, so each file comes out
+// sorted. Files are written beside and renamed into place, so a reader never
+// sees a half-written shard.
+[[nodiscard]] absl::StatusOr<ExportStats> ExportConversations(const ConversationScan& scan,
+                                                              const std::string& job_id,
+                                                              const std::string& out_dir,
+                                                              ExportFormat format, uint32_t shards);
+
+// ExportConversations over the job's stored results.
 [[nodiscard]] absl::StatusOr<ExportStats> ExportResults(const StateStore& store,
                                                         const std::string& job_id,
                                                         const std::string& out_dir,

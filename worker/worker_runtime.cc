@@ -41,17 +41,27 @@ absl::StatusOr<std::shared_ptr<const JobContext>> WorkerRuntime::ContextFor(
 
 void WorkerRuntime::WorkLoop() {
   bool idle = false;
+  absl::Duration failure_backoff = absl::ZeroDuration();
   while (!stop_.load()) {
     codi::v1::LeaseRequest request;
     request.set_worker_id(options_.worker_id);
     request.set_max_conversations(1);
     auto response = source_->Lease(request);
-    if (!response.ok() || response->leases().empty()) {
-      if (!response.ok()) {
-        Log(LogLevel::kWarning, "lease_failed",
-            {{"error", std::string(response.status().message())}});
+    if (!response.ok()) {
+      // The coordinator may be restarting: back off, and log once per outage.
+      if (failure_backoff == absl::ZeroDuration()) {
+        Log(LogLevel::kWarning, "lease_failed", {{"error", std::string(response.status().message())}});
       }
-      if (options_.exit_when_idle && response.ok() && response->idle()) {
+      failure_backoff = std::min(std::max(failure_backoff * 2, options_.idle_poll), absl::Seconds(5));
+      absl::SleepFor(failure_backoff);
+      continue;
+    }
+    if (failure_backoff != absl::ZeroDuration()) {
+      Log(LogLevel::kInfo, "lease_recovered", {});
+      failure_backoff = absl::ZeroDuration();
+    }
+    if (response->leases().empty()) {
+      if (options_.exit_when_idle && response->idle()) {
         // Finish only when every thread sees no work: another thread's
         // conversation could still fail back into the queue.
         absl::MutexLock lock(&mu_);

@@ -50,7 +50,7 @@ TEST(CodiCli, AnswersBadUsageAndBadInputWithExitCode2AndAClearLine) {
       {"export without state",
        "",
        {"export", "job", "--out", "o"},
-       "expected JOB_ID, --state DIR and --out DIR"},
+       "expected JOB_ID, --out DIR and one of --state DIR or --coordinator"},
       {"report of a missing state",
        "",
        {"report", "job", "--state", "/nonexistent/state"},

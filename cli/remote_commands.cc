@@ -1,0 +1,277 @@
+#include "cli/remote_commands.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "absl/time/clock.h"
+#include "cli/progress_printer.h"
+#include "codi/v1/service.grpc.pb.h"
+#include "common/flags.h"
+#include "common/grpc_status.h"
+#include "common/job_spec_loader.h"
+#include "coordinator/result_exporter.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+
+namespace codi {
+namespace {
+
+constexpr size_t kChunkBytes = 1 << 20;
+
+std::unique_ptr<codi::v1::CoordinatorService::Stub> Connect(const std::string& target) {
+  return codi::v1::CoordinatorService::NewStub(
+      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+}
+
+// One line on stderr; exit 2 for the caller's mistakes, 1 for the rest.
+int Fail(const std::string& command, const std::string& target, const grpc::Status& status) {
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    std::cerr << "codi " << command << ": cannot reach the coordinator at " << target << ": "
+              << status.error_message() << "\n";
+    return 1;
+  }
+  std::cerr << "codi " << command << ": " << status.error_message() << "\n";
+  switch (status.error_code()) {
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::NOT_FOUND:
+    case grpc::StatusCode::ALREADY_EXISTS:
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return 2;
+    default:
+      return 1;
+  }
+}
+
+void SetDeadline(grpc::ClientContext* context, int seconds) {
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+}
+
+// Parses `codi COMMAND JOB_ID --coordinator HOST:PORT` plus extra flags.
+struct JobCommand {
+  FlagSet flags;
+  std::string coordinator;
+  std::string job_id;
+  JobCommand(const std::string& name, const std::string& summary)
+      : flags("codi " + name, summary) {
+    flags.AddUsage("codi " + name + " JOB_ID --coordinator HOST:PORT");
+    flags.String("coordinator", "CODI_COORDINATOR", &coordinator, "coordinator gRPC address");
+  }
+  // -1 to go on, else the exit code.
+  int Parse(int argc, char** argv, const std::string& name) {
+    if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
+    if (flags.positional().size() != 1 || coordinator.empty()) {
+      std::cerr << "codi " << name << ": expected JOB_ID and --coordinator HOST:PORT (see --help)\n";
+      return 2;
+    }
+    job_id = flags.positional()[0];
+    return -1;
+  }
+};
+
+void PrintStatus(const codi::v1::JobStatus& s) {
+  std::cout << "job " << s.job_id() << ": " << s.state();
+  if (!s.failure().empty()) std::cout << " (" << s.failure() << ")";
+  std::cout << "\n  conversations: " << s.conversations_done() << " done, "
+            << s.conversations_failed() << " failed, " << s.conversations_in_flight()
+            << " in flight, " << s.conversations_created() << " created (about "
+            << s.conversations_estimated_total() << " in all)\n"
+            << "  documents: " << s.documents_accepted() << " accepted, "
+            << s.documents_skipped() << " skipped" << (s.documents_exhausted() ? ", all read" : "")
+            << "\n  turns: " << s.turns() << "; teacher calls " << s.usage().calls() << ", retries "
+            << s.usage().retries() << ", tokens " << s.usage().prompt_tokens() << " in / "
+            << s.usage().completion_tokens() << " out\n";
+}
+
+}  // namespace
+
+int SubmitCommand(int argc, char** argv) {
+  FlagSet flags("codi submit", "submit a job to a coordinator; prints the job id");
+  flags.AddUsage("codi submit JOB.yaml [--docs FILE] --coordinator HOST:PORT [--job-id ID]");
+  std::string coordinator, docs, job_id;
+  flags.String("coordinator", "CODI_COORDINATOR", &coordinator, "coordinator gRPC address");
+  flags.String("docs", "", &docs,
+               "documents JSONL on this machine, streamed to the coordinator; without it the job's "
+               "documents.path must be readable by the coordinator");
+  flags.String("job-id", "", &job_id, "job id (default <name>-<UTC time>)");
+  if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
+  if (flags.positional().size() != 1 || coordinator.empty()) {
+    std::cerr << "codi submit: expected JOB.yaml and --coordinator HOST:PORT (see --help)\n";
+    return 2;
+  }
+  auto spec = LoadJobSpecFile(flags.positional()[0]);
+  if (!spec.ok()) {
+    std::cerr << "codi submit: " << spec.status().message() << "\n";
+    return 2;
+  }
+  codi::v1::SubmitJobRequest submit;
+  *submit.mutable_spec() = *spec;
+  submit.set_job_id(job_id);
+  auto stub = Connect(coordinator);
+  codi::v1::SubmitJobResponse response;
+  grpc::Status status;
+  if (docs.empty()) {
+    grpc::ClientContext context;
+    SetDeadline(&context, 60);
+    status = stub->SubmitJob(&context, submit, &response);
+  } else {
+    std::ifstream in(docs, std::ios::binary);
+    if (!in) {
+      std::cerr << "codi submit: cannot read " << docs << "\n";
+      return 2;
+    }
+    grpc::ClientContext context;
+    auto writer = stub->SubmitJobWithDocuments(&context, &response);
+    codi::v1::SubmitJobChunk chunk;
+    *chunk.mutable_submit() = submit;
+    std::string buffer(kChunkBytes, '\0');
+    bool sent_any = false;
+    while (in) {
+      in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      const auto n = in.gcount();
+      if (n <= 0 && sent_any) break;
+      chunk.set_documents(buffer.data(), static_cast<size_t>(std::max<std::streamsize>(n, 0)));
+      if (!writer->Write(chunk)) break;  // the server ended the call; Finish says why
+      sent_any = true;
+      chunk.clear_submit();
+    }
+    writer->WritesDone();
+    status = writer->Finish();
+  }
+  if (!status.ok()) return Fail("submit", coordinator, status);
+  std::cout << response.job_id() << "\n";
+  return 0;
+}
+
+int StatusCommand(int argc, char** argv) {
+  JobCommand cmd("status", "print a job's progress");
+  bool json = false;
+  cmd.flags.Bool("json", "", &json, "print the status as JSON");
+  if (int r = cmd.Parse(argc, argv, "status"); r >= 0) return r;
+  auto stub = Connect(cmd.coordinator);
+  grpc::ClientContext context;
+  SetDeadline(&context, 30);
+  codi::v1::JobRef ref;
+  ref.set_job_id(cmd.job_id);
+  codi::v1::JobStatus status;
+  grpc::Status rpc = stub->GetJob(&context, ref, &status);
+  if (!rpc.ok()) return Fail("status", cmd.coordinator, rpc);
+  if (json) {
+    std::string text;
+    google::protobuf::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = true;
+    options.always_print_primitive_fields = true;
+    (void)google::protobuf::util::MessageToJsonString(status, &text, options);
+    std::cout << text << "\n";
+  } else {
+    PrintStatus(status);
+  }
+  return 0;
+}
+
+int WatchCommand(int argc, char** argv) {
+  JobCommand cmd("watch", "show a job's live progress until it ends");
+  int64_t interval_ms = 1000;
+  std::string progress = "auto";
+  cmd.flags.Int("interval-ms", "", &interval_ms, "milliseconds between updates");
+  cmd.flags.String("progress", "", &progress, "auto (bar on a terminal, lines otherwise), bar or lines");
+  if (int r = cmd.Parse(argc, argv, "watch"); r >= 0) return r;
+  auto stub = Connect(cmd.coordinator);
+  grpc::ClientContext context;
+  codi::v1::WatchJobRequest request;
+  request.set_job_id(cmd.job_id);
+  request.set_interval_ms(static_cast<uint32_t>(std::max<int64_t>(interval_ms, 100)));
+  auto reader = stub->WatchJob(&context, request);
+  const bool bar = progress == "bar" || (progress == "auto" && isatty(STDERR_FILENO));
+  ProgressPrinter printer(bar, absl::Now());
+  codi::v1::JobStatus status;
+  bool any = false;
+  while (reader->Read(&status)) {
+    any = true;
+    ProgressSnapshot s;
+    s.done = status.conversations_done();
+    s.failed = status.conversations_failed();
+    s.in_flight = status.conversations_in_flight();
+    s.total = status.conversations_estimated_total();
+    s.turns = status.turns();
+    s.completion_tokens = status.usage().completion_tokens();
+    s.conversations_per_second = status.conversations_per_second();
+    s.turns_per_second = status.turns_per_second();
+    s.tokens_per_second = status.tokens_per_second();
+    printer.Print(s, absl::Now());
+  }
+  grpc::Status rpc = reader->Finish();
+  printer.Finish();
+  if (!rpc.ok()) return Fail("watch", cmd.coordinator, rpc);
+  if (any) std::cerr << "job " << status.job_id() << " " << status.state() << "\n";
+  return status.state() == "failed" ? 1 : 0;
+}
+
+int CancelCommand(int argc, char** argv) {
+  JobCommand cmd("cancel", "cancel a job; its workers stop within seconds");
+  if (int r = cmd.Parse(argc, argv, "cancel"); r >= 0) return r;
+  auto stub = Connect(cmd.coordinator);
+  grpc::ClientContext context;
+  SetDeadline(&context, 30);
+  codi::v1::JobRef ref;
+  ref.set_job_id(cmd.job_id);
+  codi::v1::JobStatus status;
+  grpc::Status rpc = stub->CancelJob(&context, ref, &status);
+  if (!rpc.ok()) return Fail("cancel", cmd.coordinator, rpc);
+  PrintStatus(status);
+  return 0;
+}
+
+int RemoteExport(const char* coordinator, const char* job_id, const char* out_dir, bool brackets,
+                 int shards) {
+  auto stub = Connect(coordinator);
+  grpc::ClientContext context;
+  codi::v1::JobRef ref;
+  ref.set_job_id(job_id);
+  grpc::Status rpc_status;
+  auto scan = [&](const std::function<bool(const codi::v1::Conversation&)>& visit) {
+    auto reader = stub->StreamConversations(&context, ref);
+    codi::v1::Conversation c;
+    bool stopped = false;
+    while (reader->Read(&c)) {
+      if (!visit(c)) {
+        stopped = true;
+        context.TryCancel();
+        break;
+      }
+    }
+    rpc_status = reader->Finish();
+    if (stopped) return absl::OkStatus();
+    return FromGrpcStatus(rpc_status);
+  };
+  auto stats = ExportConversations(scan, job_id, out_dir,
+                                   brackets ? ExportFormat::kBrackets : ExportFormat::kJsonl,
+                                   static_cast<uint32_t>(std::max(shards, 1)));
+  if (!rpc_status.ok()) return Fail("export", coordinator, rpc_status);
+  if (!stats.ok()) {
+    std::cerr << "codi export: " << stats.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "wrote " << stats->conversations << " conversations in " << stats->files.size()
+            << " files to " << out_dir << "\n";
+  return 0;
+}
+
+int RemoteReport(const char* coordinator, const char* job_id, bool json) {
+  auto stub = Connect(coordinator);
+  grpc::ClientContext context;
+  SetDeadline(&context, 300);
+  codi::v1::JobRef ref;
+  ref.set_job_id(job_id);
+  codi::v1::ReportResponse response;
+  grpc::Status rpc = stub->GetReport(&context, ref, &response);
+  if (!rpc.ok()) return Fail("report", coordinator, rpc);
+  std::cout << (json ? response.report_json() + "\n" : response.report_text());
+  return 0;
+}
+
+}  // namespace codi

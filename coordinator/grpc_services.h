@@ -1,0 +1,74 @@
+// The gRPC edge of codi-coordinator: thin adapters that turn requests into
+// calls on JobCoordinator / StateStore and results into replies. No domain
+// logic lives here; errors are translated once (common/grpc_status.h).
+#pragma once
+
+#include <string>
+
+#include "codi/v1/service.grpc.pb.h"
+#include "coordinator/job_coordinator.h"
+#include "coordinator/state_store.h"
+
+namespace codi {
+
+// JobProgress as the API's JobStatus (rates left at zero).
+codi::v1::JobStatus ToJobStatus(const std::string& job_id, const JobProgress& progress);
+
+class CoordinatorServiceImpl final : public codi::v1::CoordinatorService::Service {
+ public:
+  // Streamed documents are stored under `upload_dir`.
+  CoordinatorServiceImpl(JobCoordinator* coordinator, StateStore* store, std::string upload_dir);
+
+  grpc::Status SubmitJob(grpc::ServerContext* context, const codi::v1::SubmitJobRequest* request,
+                         codi::v1::SubmitJobResponse* response) override;
+  grpc::Status SubmitJobWithDocuments(grpc::ServerContext* context,
+                                      grpc::ServerReader<codi::v1::SubmitJobChunk>* reader,
+                                      codi::v1::SubmitJobResponse* response) override;
+  grpc::Status GetJob(grpc::ServerContext* context, const codi::v1::JobRef* request,
+                      codi::v1::JobStatus* response) override;
+  grpc::Status ListJobs(grpc::ServerContext* context, const codi::v1::ListJobsRequest* request,
+                        codi::v1::ListJobsResponse* response) override;
+  grpc::Status CancelJob(grpc::ServerContext* context, const codi::v1::JobRef* request,
+                         codi::v1::JobStatus* response) override;
+  grpc::Status WatchJob(grpc::ServerContext* context, const codi::v1::WatchJobRequest* request,
+                        grpc::ServerWriter<codi::v1::JobStatus>* writer) override;
+  grpc::Status StreamConversations(grpc::ServerContext* context, const codi::v1::JobRef* request,
+                                   grpc::ServerWriter<codi::v1::Conversation>* writer) override;
+  grpc::Status GetReport(grpc::ServerContext* context, const codi::v1::JobRef* request,
+                         codi::v1::ReportResponse* response) override;
+
+  // Makes WatchJob streams end (server shutdown).
+  void StopWatches() { stopping_.store(true); }
+
+ private:
+  grpc::Status Submit(const codi::v1::SubmitJobRequest& request, const std::string& documents_path,
+                      codi::v1::SubmitJobResponse* response);
+
+  JobCoordinator* coordinator_;
+  StateStore* store_;
+  std::string upload_dir_;
+  std::atomic<bool> stopping_{false};
+};
+
+class WorkServiceImpl final : public codi::v1::WorkService::Service {
+ public:
+  explicit WorkServiceImpl(WorkSource* source) : source_(source) {}
+
+  grpc::Status Lease(grpc::ServerContext* context, const codi::v1::LeaseRequest* request,
+                     codi::v1::LeaseResponse* response) override;
+  grpc::Status ReportTurn(grpc::ServerContext* context, const codi::v1::TurnReport* request,
+                          codi::v1::Ack* response) override;
+  grpc::Status Finish(grpc::ServerContext* context, const codi::v1::FinishReport* request,
+                      codi::v1::Ack* response) override;
+  grpc::Status Release(grpc::ServerContext* context, const codi::v1::ReleaseRequest* request,
+                       codi::v1::Ack* response) override;
+  grpc::Status Heartbeat(grpc::ServerContext* context, const codi::v1::HeartbeatRequest* request,
+                         codi::v1::HeartbeatResponse* response) override;
+  grpc::Status GetJobSpec(grpc::ServerContext* context, const codi::v1::JobSpecRequest* request,
+                          codi::v1::JobSpecResponse* response) override;
+
+ private:
+  WorkSource* source_;
+};
+
+}  // namespace codi

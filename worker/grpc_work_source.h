@@ -1,0 +1,36 @@
+// WorkSource over gRPC: the worker's view of a remote codi-coordinator. Every
+// call has a deadline; an unreachable coordinator comes back as Unavailable
+// (the caller retries with backoff, gRPC reconnects by itself).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "codi/v1/service.grpc.pb.h"
+#include "common/work_source.h"
+
+namespace codi {
+
+class GrpcWorkSource : public WorkSource {
+ public:
+  GrpcWorkSource(const std::string& target, absl::Duration deadline = absl::Seconds(10));
+
+  absl::StatusOr<codi::v1::LeaseResponse> Lease(const codi::v1::LeaseRequest& request) override;
+  absl::Status ReportTurn(const codi::v1::TurnReport& report) override;
+  absl::Status Finish(const codi::v1::FinishReport& report) override;
+  absl::Status Release(const codi::v1::ReleaseRequest& request) override;
+  absl::StatusOr<codi::v1::HeartbeatResponse> Heartbeat(
+      const codi::v1::HeartbeatRequest& request) override;
+  absl::StatusOr<codi::v1::JobSpecResponse> GetJobSpec(
+      const codi::v1::JobSpecRequest& request) override;
+
+ private:
+  template <typename Request, typename Response, typename Method>
+  absl::StatusOr<Response> Call(Method method, const Request& request);
+
+  std::unique_ptr<codi::v1::WorkService::Stub> stub_;
+  absl::Duration deadline_;
+};
+
+}  // namespace codi

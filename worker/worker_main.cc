@@ -1,0 +1,75 @@
+// codi-worker: stateless; leases conversations from a codi-coordinator and
+// executes them against teacher endpoints. SIGTERM: stop leasing, let the
+// current turns finish, hand the rest back, exit 0.
+#include <unistd.h>
+
+#include <iostream>
+
+#include "common/flags.h"
+#include "common/logging.h"
+#include "common/termination_signals.h"
+#include "worker/grpc_work_source.h"
+#include "worker/teacher_factory.h"
+#include "worker/worker_runtime.h"
+
+int main(int argc, char** argv) {
+  codi::BlockTerminationSignals();
+  codi::FlagSet flags("codi-worker", "executes conversations leased from a codi-coordinator");
+  flags.AddUsage("codi-worker --coordinator HOST:PORT [--teacher URL]... [--concurrency N]");
+  std::string coordinator = "127.0.0.1:7070", worker_id, log_level = "info";
+  std::vector<std::string> teachers;
+  int64_t concurrency = 32, heartbeat_ms = 10000, poll_ms = 500;
+  flags.String("coordinator", "CODI_COORDINATOR", &coordinator, "coordinator gRPC address");
+  flags.StringList("teacher", "CODI_TEACHER", &teachers,
+                   "OpenAI-compatible base URL (repeatable); overrides the jobs' teacher.endpoints");
+  flags.Int("concurrency", "CODI_CONCURRENCY", &concurrency, "conversations in flight at once");
+  flags.String("worker-id", "CODI_WORKER_ID", &worker_id, "name in logs and leases (default host-pid)");
+  flags.Int("heartbeat-ms", "CODI_HEARTBEAT_MS", &heartbeat_ms, "interval of lease heartbeats");
+  flags.Int("poll-ms", "CODI_POLL_MS", &poll_ms, "wait between lease attempts when there is no work");
+  flags.String("log-level", "CODI_LOG_LEVEL", &log_level, "debug, info, warning or error");
+  if (auto r = flags.Parse(argc, argv); r != codi::FlagSet::kOk) return r == codi::FlagSet::kHelp ? 0 : 2;
+  codi::LogLevel level;
+  if (!codi::ParseLogLevel(log_level, &level)) {
+    std::cerr << "codi-worker: --log-level must be debug, info, warning or error\n";
+    return 2;
+  }
+  codi::SetLogLevel(level);
+  if (concurrency < 1 || concurrency > 4096 || heartbeat_ms < 100 || poll_ms < 10) {
+    std::cerr << "codi-worker: --concurrency must be 1..4096, --heartbeat-ms >= 100, --poll-ms >= 10\n";
+    return 2;
+  }
+  if (worker_id.empty()) {
+    char host[256] = {0};
+    gethostname(host, sizeof(host) - 1);
+    worker_id = std::string(host) + "-" + std::to_string(getpid());
+  }
+  codi::GrpcWorkSource source(coordinator);
+  codi::WorkerOptions options;
+  options.worker_id = worker_id;
+  options.concurrency = static_cast<int>(concurrency);
+  options.exit_when_idle = false;
+  options.idle_poll = absl::Milliseconds(poll_ms);
+  options.heartbeat_interval = absl::Milliseconds(heartbeat_ms);
+  options.make_teacher = [&teachers](const codi::v1::JobSpec& spec) {
+    return codi::MakeTeacherForJob(spec, teachers);
+  };
+  codi::WorkerRuntime runtime(&source, options);
+  codi::WatchTerminationSignals([&](int signo) {
+    codi::Log(codi::LogLevel::kInfo, "worker_stopping", {{"signal", std::to_string(signo)}});
+    runtime.Stop();
+  });
+  codi::Log(codi::LogLevel::kInfo, "worker_started",
+            {{"worker", worker_id}, {"coordinator", coordinator},
+             {"concurrency", std::to_string(concurrency)}});
+  absl::Status status = runtime.Run();
+  const auto& c = runtime.counters();
+  codi::Log(codi::LogLevel::kInfo, "worker_stopped",
+            {{"finished", std::to_string(c.conversations_finished.load())},
+             {"failed", std::to_string(c.conversations_failed.load())},
+             {"turns", std::to_string(c.turns.load())}});
+  if (!status.ok()) {
+    std::cerr << "codi-worker: " << status.message() << "\n";
+    return 1;
+  }
+  return 0;
+}
