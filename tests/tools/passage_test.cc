@@ -18,6 +18,18 @@ TEST(Passage, SplitsSentencesButNotAfterAbbreviationsOrInsideNumbers) {
                           "Sales were 1.3 million!", "Was it? yes.", "New line"));
 }
 
+TEST(Passage, KeepsTitlesAndInitialsInsideNames) {
+  Passage p(
+      "Agents were investigating Dr. George Zahorian and Vince McMahon Jr., who said no. "
+      "It was a No. 1 hit.");
+  ASSERT_EQ(p.sentences().size(), 2u);
+  std::vector<std::string> names;
+  for (const auto& ph : p.sentences()[0].phrases) {
+    if (ph.kind == PhraseKind::kName) names.push_back(ph.text);
+  }
+  EXPECT_THAT(names, ElementsAre("Dr. George Zahorian", "Vince McMahon Jr."));
+}
+
 TEST(Passage, FindsNamesDatesNumbersAndNounPhrases) {
   Passage p(
       "In May 1983, she married Nikos Karvelas, a composer. The University of California "

@@ -135,7 +135,7 @@ bool IsPreposition(absl::string_view lower) {
 // Lower-case words allowed inside a name: "University of California".
 bool IsNameConnector(absl::string_view w) {
   return w == "of" || w == "de" || w == "von" || w == "van" || w == "der" || w == "la" ||
-         w == "le" || w == "du" || w == "del" || w == "da" || w == "di" || w == "and" || w == "&";
+         w == "le" || w == "du" || w == "del" || w == "da" || w == "di" || w == "&";
 }
 
 // Words that open a capitalised run without belonging to the name in it:
@@ -166,17 +166,22 @@ constexpr absl::string_view kAbbreviations[] = {
     "e.g", "i.e", "inc",    "ltd", "co", "no", "mt",  "prof", "gen",
     "col", "fig", "approx", "vol", "ca", "lt", "sgt", "capt", "ft"};
 
-bool EndsWithAbbreviation(absl::string_view before_dot) {
-  size_t start = before_dot.find_last_of(" \t\n(\"");
-  absl::string_view word =
-      start == absl::string_view::npos ? before_dot : before_dot.substr(start + 1);
+// A word written before a period that does not end a sentence.
+bool IsAbbreviation(absl::string_view word) {
   if (word.size() == 1 && absl::ascii_isalpha(word[0])) return true;  // an initial: "J. Smith"
   if (word.find('.') != absl::string_view::npos) return true;         // "U.S", "e.g"
   const std::string lower = absl::AsciiStrToLower(word);
+  if (lower == "no") return word == "No";  // "No. 1", but "said no."
   for (absl::string_view a : kAbbreviations) {
     if (lower == a) return true;
   }
   return false;
+}
+
+bool EndsWithAbbreviation(absl::string_view before_dot) {
+  size_t start = before_dot.find_last_of(" \t\n(\"");
+  return IsAbbreviation(start == absl::string_view::npos ? before_dot
+                                                         : before_dot.substr(start + 1));
 }
 
 void SplitLine(absl::string_view line, std::vector<std::string>* out) {
@@ -400,6 +405,13 @@ std::vector<Word> SplitWords(absl::string_view text) {
     if (front_cut > 0 && !words.empty()) words.back().break_after = true;
     Word w{stripped, start + front_cut, start + front_cut + stripped.size(),
            stripped.size() + front_cut < raw.size()};
+    // "Dr." and "Jr." keep their period and do not end a phrase.
+    const absl::string_view trailing = raw.substr(front_cut + stripped.size());
+    if (absl::StartsWith(trailing, ".") && IsAbbreviation(stripped)) {
+      w.text = raw.substr(front_cut, stripped.size() + 1);
+      ++w.end;
+      w.break_after = trailing.size() > 1;
+    }
     // A possessive ends a phrase and is not part of it.
     for (absl::string_view suffix : {"'s", "\u2019s"}) {
       if (w.text.size() > suffix.size() && absl::EndsWith(w.text, suffix)) {

@@ -9,7 +9,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "tools/teacher_sim/passage.h"
@@ -39,6 +38,9 @@ void RotateFront(std::vector<T>* v, size_t window, Rng* rng) {
   std::rotate(v->begin(), v->begin() + static_cast<long>(rng->Below(n)),
               v->begin() + static_cast<long>(n));
 }
+
+// How many sentences a question may be drawn from, nearest first.
+constexpr size_t kMaxQuestionSentences = 64;
 
 enum class Speaker { kAsker, kAnswerer, kNarrator };
 
@@ -284,7 +286,10 @@ class Writer {
     if (style_.coreference) AddCoreferences(&candidates);
     // Questions about a phrase the conversation already named go last.
     std::vector<std::string> stale;
-    for (size_t i : NextSentences(style_.topic_switch)) {
+    std::vector<size_t> order = NextSentences(style_.topic_switch);
+    // Enough to find a fresh question; Finish() covers the rare rest.
+    if (order.size() > kMaxQuestionSentences) order.resize(kMaxQuestionSentences);
+    for (size_t i : order) {
       std::vector<Question> qs = QuestionsAbout(sentences()[i]);
       RotateFront(&qs, 3, &rng_);
       for (auto& q : qs) {
@@ -297,7 +302,8 @@ class Writer {
     return Finish(q);
   }
 
-  // Applies discourse-marker, ellipsis and topic-switch phrasing.
+  // Applies discourse-marker and topic-switch phrasing (ellipsis shapes the
+  // questions themselves).
   std::vector<std::string> Styled(const std::vector<std::string>& plain) {
     if (!style_.discourse && !style_.topic_switch) return plain;
     std::vector<std::string> out;

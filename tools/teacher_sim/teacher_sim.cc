@@ -251,6 +251,7 @@ class TeacherSim::Impl {
     c.running = gate_.running();
     c.waiting = gate_.waiting();
     c.peak_running = gate_.peak_running();
+    c.hanging = hanging_.load();
     return c;
   }
 
@@ -451,7 +452,9 @@ class TeacherSim::Impl {
   void Hang(const httplib::Request& req, httplib::Response& res, RequestLogEntry* entry) {
     entry->status = 0;
     if (log_ != nullptr) log_->Append(*entry);
+    ++hanging_;
     stopping_.WaitForNotificationWithTimeout(absl::Milliseconds(options_.hang_ms));
+    --hanging_;
     if (!DropConnection(req)) {
       // Fallback: a reply whose body never comes, which the client also
       // sees as a broken connection.
@@ -472,6 +475,7 @@ class TeacherSim::Impl {
   const std::string served_model_;
   const uint64_t id_salt_;
   std::atomic<uint64_t> next_id_{0};
+  std::atomic<int64_t> hanging_{0};
   absl::Notification stopping_;
 
   absl::Mutex lifecycle_mu_;

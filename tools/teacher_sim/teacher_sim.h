@@ -65,6 +65,7 @@ class TeacherSim {
     uint64_t cached_tokens = 0;
     int64_t running = 0;  // holding a batch slot now
     int64_t waiting = 0;  // queued for a batch slot now
+    int64_t hanging = 0;  // held by a hang fault now
     int64_t peak_running = 0;
   };
 
