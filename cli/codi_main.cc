@@ -22,7 +22,8 @@ constexpr char kUsage[] =
     "  codi run JOB.yaml [--teacher URL]... [--state DIR] [--out DIR] [--concurrency N]\n"
     "  codi submit JOB.yaml [--docs FILE] --coordinator HOST:PORT   # prints the job id\n"
     "  codi status|watch|cancel|report JOB_ID --coordinator HOST:PORT\n"
-    "  codi export JOB_ID --out DIR [--format jsonl|brackets] (--coordinator HOST:PORT | --state DIR)\n"
+    "  codi export JOB_ID --out DIR [--format jsonl|brackets] (--coordinator HOST:PORT | --state "
+    "DIR)\n"
     "  codi report JOB_ID --state DIR [--json]\n"
     "  codi import-coqa FILE --out DOCS.jsonl\n"
     "  codi import-quac FILE --out DOCS.jsonl\n"
@@ -34,7 +35,8 @@ constexpr char kUsage[] =
 int ExportCommand(int argc, char** argv) {
   FlagSet flags("codi export", "write a job's finished conversations as sharded files");
   flags.AddUsage(
-      "codi export JOB_ID --out DIR [--format jsonl|brackets] (--coordinator HOST:PORT | --state DIR)");
+      "codi export JOB_ID --out DIR [--format jsonl|brackets] (--coordinator HOST:PORT | --state "
+      "DIR)");
   std::string state_dir, out_dir, format = "jsonl", coordinator;
   int64_t shards = 0;
   flags.String("state", "CODI_STATE", &state_dir, "state directory of `codi run`");
@@ -101,7 +103,8 @@ int ReportCommand(int argc, char** argv) {
                  "(see --help)\n";
     return 2;
   }
-  if (!coordinator.empty()) return RemoteReport(coordinator.c_str(), flags.positional()[0].c_str(), json);
+  if (!coordinator.empty())
+    return RemoteReport(coordinator.c_str(), flags.positional()[0].c_str(), json);
   if (!std::filesystem::exists(state_dir)) {
     std::cerr << "codi report: state directory " << state_dir << " does not exist\n";
     return 2;

@@ -56,8 +56,7 @@ struct JobCommand {
   FlagSet flags;
   std::string coordinator;
   std::string job_id;
-  JobCommand(const std::string& name, const std::string& summary)
-      : flags("codi " + name, summary) {
+  JobCommand(const std::string& name, const std::string& summary) : flags("codi " + name, summary) {
     flags.AddUsage("codi " + name + " JOB_ID --coordinator HOST:PORT");
     flags.String("coordinator", "CODI_COORDINATOR", &coordinator, "coordinator gRPC address");
   }
@@ -65,7 +64,8 @@ struct JobCommand {
   int Parse(int argc, char** argv, const std::string& name) {
     if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
     if (flags.positional().size() != 1 || coordinator.empty()) {
-      std::cerr << "codi " << name << ": expected JOB_ID and --coordinator HOST:PORT (see --help)\n";
+      std::cerr << "codi " << name
+                << ": expected JOB_ID and --coordinator HOST:PORT (see --help)\n";
       return 2;
     }
     job_id = flags.positional()[0];
@@ -80,8 +80,8 @@ void PrintStatus(const codi::v1::JobStatus& s) {
             << s.conversations_failed() << " failed, " << s.conversations_in_flight()
             << " in flight, " << s.conversations_created() << " created (about "
             << s.conversations_estimated_total() << " in all)\n"
-            << "  documents: " << s.documents_accepted() << " accepted, "
-            << s.documents_skipped() << " skipped" << (s.documents_exhausted() ? ", all read" : "")
+            << "  documents: " << s.documents_accepted() << " accepted, " << s.documents_skipped()
+            << " skipped" << (s.documents_exhausted() ? ", all read" : "")
             << "\n  turns: " << s.turns() << "; teacher calls " << s.usage().calls() << ", retries "
             << s.usage().retries() << ", tokens " << s.usage().prompt_tokens() << " in / "
             << s.usage().completion_tokens() << " out\n";
@@ -178,7 +178,8 @@ int WatchCommand(int argc, char** argv) {
   int64_t interval_ms = 1000;
   std::string progress = "auto";
   cmd.flags.Int("interval-ms", "", &interval_ms, "milliseconds between updates");
-  cmd.flags.String("progress", "", &progress, "auto (bar on a terminal, lines otherwise), bar or lines");
+  cmd.flags.String("progress", "", &progress,
+                   "auto (bar on a terminal, lines otherwise), bar or lines");
   if (int r = cmd.Parse(argc, argv, "watch"); r >= 0) return r;
   auto stub = Connect(cmd.coordinator);
   grpc::ClientContext context;

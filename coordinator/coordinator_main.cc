@@ -18,8 +18,9 @@
 
 int main(int argc, char** argv) {
   codi::BlockTerminationSignals();
-  codi::FlagSet flags("codi-coordinator",
-                      "serves jobs to clients and conversations to workers; owns the RocksDB state");
+  codi::FlagSet flags(
+      "codi-coordinator",
+      "serves jobs to clients and conversations to workers; owns the RocksDB state");
   flags.AddUsage("codi-coordinator --listen HOST:PORT --state DIR [--lease-ttl-s N] [--fsync]");
   std::string listen = "127.0.0.1:7070", state_dir, log_level = "info";
   int64_t lease_ttl_s = 60, grace_s = -1;
@@ -34,7 +35,8 @@ int main(int argc, char** argv) {
   flags.Bool("fsync", "CODI_FSYNC", &fsync,
              "fsync the WAL on every checkpoint (survives power loss; slower)");
   flags.String("log-level", "CODI_LOG_LEVEL", &log_level, "debug, info, warning or error");
-  if (auto r = flags.Parse(argc, argv); r != codi::FlagSet::kOk) return r == codi::FlagSet::kHelp ? 0 : 2;
+  if (auto r = flags.Parse(argc, argv); r != codi::FlagSet::kOk)
+    return r == codi::FlagSet::kHelp ? 0 : 2;
   codi::LogLevel level;
   if (!codi::ParseLogLevel(log_level, &level)) {
     std::cerr << "codi-coordinator: --log-level must be debug, info, warning or error\n";
@@ -42,7 +44,8 @@ int main(int argc, char** argv) {
   }
   codi::SetLogLevel(level);
   if (state_dir.empty() || !flags.positional().empty()) {
-    std::cerr << "codi-coordinator: --state DIR is required and no positional arguments are taken (see --help)\n";
+    std::cerr << "codi-coordinator: --state DIR is required and no positional arguments are taken "
+                 "(see --help)\n";
     return 2;
   }
   if (lease_ttl_s < 1) {

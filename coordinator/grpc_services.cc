@@ -113,12 +113,14 @@ grpc::Status CoordinatorServiceImpl::SubmitJobWithDocuments(
   out.close();
   if (!out || !have_submit) {
     std::filesystem::remove(tmp, ec);
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        have_submit ? "cannot store the documents" : "the first chunk must carry the job spec");
+    return grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        have_submit ? "cannot store the documents" : "the first chunk must carry the job spec");
   }
   // Durable before the job refers to it.
   std::filesystem::rename(tmp, path, ec);
-  if (ec) return grpc::Status(grpc::StatusCode::INTERNAL, "cannot store " + path + ": " + ec.message());
+  if (ec)
+    return grpc::Status(grpc::StatusCode::INTERNAL, "cannot store " + path + ": " + ec.message());
   Log(LogLevel::kInfo, "documents_uploaded", {{"path", path}, {"bytes", std::to_string(bytes)}});
   response->set_documents_bytes(bytes);
   return Submit(submit, path, response);
@@ -152,8 +154,8 @@ grpc::Status CoordinatorServiceImpl::CancelJob(grpc::ServerContext* context,
 grpc::Status CoordinatorServiceImpl::WatchJob(grpc::ServerContext* context,
                                               const codi::v1::WatchJobRequest* request,
                                               grpc::ServerWriter<codi::v1::JobStatus>* writer) {
-  const absl::Duration interval =
-      absl::Milliseconds(request->interval_ms() == 0 ? 1000 : std::max(100u, request->interval_ms()));
+  const absl::Duration interval = absl::Milliseconds(
+      request->interval_ms() == 0 ? 1000 : std::max(100u, request->interval_ms()));
   // Rates are smoothed over the updates sent so far (exponential average).
   double conv_rate = 0, turn_rate = 0, token_rate = 0;
   std::optional<JobProgress> previous;
@@ -196,15 +198,17 @@ grpc::Status CoordinatorServiceImpl::StreamConversations(
     grpc::ServerWriter<codi::v1::Conversation>* writer) {
   auto job = store_->GetJob(request->job_id());
   if (!job.ok()) return ToGrpcStatus(job.status());
-  if (!job->has_value()) return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown job " + request->job_id());
+  if (!job->has_value())
+    return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown job " + request->job_id());
   bool client_gone = false;
-  absl::Status status = store_->ScanResults(request->job_id(), [&](const codi::v1::Conversation& c) {
-    if (context->IsCancelled() || !writer->Write(c)) {
-      client_gone = true;
-      return false;
-    }
-    return true;
-  });
+  absl::Status status =
+      store_->ScanResults(request->job_id(), [&](const codi::v1::Conversation& c) {
+        if (context->IsCancelled() || !writer->Write(c)) {
+          client_gone = true;
+          return false;
+        }
+        return true;
+      });
   if (client_gone) return grpc::Status(grpc::StatusCode::CANCELLED, "client cancelled");
   return ToGrpcStatus(status);
 }

@@ -267,6 +267,7 @@ absl::StatusOr<codi::v1::LeaseResponse> JobCoordinator::Lease(
       lease.mutable_key()->set_sample(id.sample);
       lease.set_epoch(conv->epoch());
       lease.set_expires_unix_ms(conv->lease_expires_unix_ms());
+      lease.set_ttl_ms(static_cast<uint32_t>(absl::ToInt64Milliseconds(options_.lease_ttl)));
       *lease.mutable_document() = *std::move(doc);
       *lease.mutable_graph() = conv->graph();
       for (auto& t : turns) *lease.add_turns() = std::move(t);

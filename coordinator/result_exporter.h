@@ -27,8 +27,8 @@ uint32_t ShardOf(const std::string& doc_id, uint32_t shards);
 
 // Calls `visit` for every finished conversation of a job, in (document id,
 // sample) order; stops early when `visit` returns false.
-using ConversationScan = std::function<absl::Status(
-    const std::function<bool(const codi::v1::Conversation&)>& visit)>;
+using ConversationScan =
+    std::function<absl::Status(const std::function<bool(const codi::v1::Conversation&)>& visit)>;
 
 // Writes `<out_dir>/<job>-NNNNN-of-MMMMM.jsonl` (or `.brackets.jsonl`) from
 // conversations given in (document id, sample) order, so each file comes out

@@ -22,19 +22,21 @@ std::string ReasonCode(const absl::Status& status) {
   return code;
 }
 
-// Calls `rpc` until it answers something other than UNAVAILABLE or the lease
-// runs out; the coordinator may be restarting.
+// Calls `rpc` until it answers something other than UNAVAILABLE, for at most
+// one lease lifetime: the coordinator may be restarting, and it keeps leases
+// for a grace period after a restart. If the lease moved on meanwhile, the
+// coordinator refuses the report (FAILED_PRECONDITION) and nothing is doubled.
 template <typename Rpc>
 absl::Status CallWithinLease(const codi::v1::Lease& lease, const std::atomic<bool>& stop, Rpc rpc) {
+  const absl::Time deadline =
+      absl::Now() + absl::Milliseconds(lease.ttl_ms() > 0 ? lease.ttl_ms() : 10000);
   absl::Duration backoff = absl::Milliseconds(100);
   while (true) {
     absl::Status status = rpc();
     if (status.code() != absl::StatusCode::kUnavailable) return status;
-    if (stop.load() || absl::Now() + backoff > absl::FromUnixMillis(lease.expires_unix_ms())) {
-      return status;
-    }
+    if (stop.load() || absl::Now() + backoff > deadline) return status;
     absl::SleepFor(backoff);
-    backoff = std::min(backoff * 2, absl::Seconds(5));
+    backoff = std::min(backoff * 2, absl::Seconds(2));
   }
 }
 

@@ -29,8 +29,8 @@ absl::StatusOr<Response> GrpcWorkSource::Call(Method method, const Request& requ
 
 absl::StatusOr<codi::v1::LeaseResponse> GrpcWorkSource::Lease(
     const codi::v1::LeaseRequest& request) {
-  return Call<codi::v1::LeaseRequest, codi::v1::LeaseResponse>(
-      &codi::v1::WorkService::Stub::Lease, request);
+  return Call<codi::v1::LeaseRequest, codi::v1::LeaseResponse>(&codi::v1::WorkService::Stub::Lease,
+                                                               request);
 }
 
 absl::Status GrpcWorkSource::ReportTurn(const codi::v1::TurnReport& report) {

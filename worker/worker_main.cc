@@ -20,14 +20,18 @@ int main(int argc, char** argv) {
   std::vector<std::string> teachers;
   int64_t concurrency = 32, heartbeat_ms = 10000, poll_ms = 500;
   flags.String("coordinator", "CODI_COORDINATOR", &coordinator, "coordinator gRPC address");
-  flags.StringList("teacher", "CODI_TEACHER", &teachers,
-                   "OpenAI-compatible base URL (repeatable); overrides the jobs' teacher.endpoints");
+  flags.StringList(
+      "teacher", "CODI_TEACHER", &teachers,
+      "OpenAI-compatible base URL (repeatable); overrides the jobs' teacher.endpoints");
   flags.Int("concurrency", "CODI_CONCURRENCY", &concurrency, "conversations in flight at once");
-  flags.String("worker-id", "CODI_WORKER_ID", &worker_id, "name in logs and leases (default host-pid)");
+  flags.String("worker-id", "CODI_WORKER_ID", &worker_id,
+               "name in logs and leases (default host-pid)");
   flags.Int("heartbeat-ms", "CODI_HEARTBEAT_MS", &heartbeat_ms, "interval of lease heartbeats");
-  flags.Int("poll-ms", "CODI_POLL_MS", &poll_ms, "wait between lease attempts when there is no work");
+  flags.Int("poll-ms", "CODI_POLL_MS", &poll_ms,
+            "wait between lease attempts when there is no work");
   flags.String("log-level", "CODI_LOG_LEVEL", &log_level, "debug, info, warning or error");
-  if (auto r = flags.Parse(argc, argv); r != codi::FlagSet::kOk) return r == codi::FlagSet::kHelp ? 0 : 2;
+  if (auto r = flags.Parse(argc, argv); r != codi::FlagSet::kOk)
+    return r == codi::FlagSet::kHelp ? 0 : 2;
   codi::LogLevel level;
   if (!codi::ParseLogLevel(log_level, &level)) {
     std::cerr << "codi-worker: --log-level must be debug, info, warning or error\n";
@@ -35,7 +39,8 @@ int main(int argc, char** argv) {
   }
   codi::SetLogLevel(level);
   if (concurrency < 1 || concurrency > 4096 || heartbeat_ms < 100 || poll_ms < 10) {
-    std::cerr << "codi-worker: --concurrency must be 1..4096, --heartbeat-ms >= 100, --poll-ms >= 10\n";
+    std::cerr
+        << "codi-worker: --concurrency must be 1..4096, --heartbeat-ms >= 100, --poll-ms >= 10\n";
     return 2;
   }
   if (worker_id.empty()) {
@@ -59,7 +64,8 @@ int main(int argc, char** argv) {
     runtime.Stop();
   });
   codi::Log(codi::LogLevel::kInfo, "worker_started",
-            {{"worker", worker_id}, {"coordinator", coordinator},
+            {{"worker", worker_id},
+             {"coordinator", coordinator},
              {"concurrency", std::to_string(concurrency)}});
   absl::Status status = runtime.Run();
   const auto& c = runtime.counters();

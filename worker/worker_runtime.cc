@@ -50,9 +50,11 @@ void WorkerRuntime::WorkLoop() {
     if (!response.ok()) {
       // The coordinator may be restarting: back off, and log once per outage.
       if (failure_backoff == absl::ZeroDuration()) {
-        Log(LogLevel::kWarning, "lease_failed", {{"error", std::string(response.status().message())}});
+        Log(LogLevel::kWarning, "lease_failed",
+            {{"error", std::string(response.status().message())}});
       }
-      failure_backoff = std::min(std::max(failure_backoff * 2, options_.idle_poll), absl::Seconds(5));
+      failure_backoff =
+          std::min(std::max(failure_backoff * 2, options_.idle_poll), absl::Seconds(5));
       absl::SleepFor(failure_backoff);
       continue;
     }

@@ -1,0 +1,305 @@
+// The distributed service as real processes: codi-coordinator, codi-worker
+// and codi-teacher-sim on loopback, driven by the codi CLI. Workers and the
+// coordinator are killed with SIGKILL mid-job and restarted; at the end every
+// conversation is there exactly once and no finished turn was asked again
+// beyond those in flight at a kill.
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/support/child_process.h"
+
+namespace codi {
+namespace {
+
+using codi::testing::ChildProcess;
+using codi::testing::ReadFile;
+using codi::testing::ReadLines;
+using codi::testing::RunToCompletion;
+using codi::testing::TempDir;
+using codi::testing::WriteFile;
+
+const std::string kBin = CODI_BIN_DIR;
+const std::string kDocs = std::string(CODI_SOURCE_DIR) + "/examples/qa/docs.jsonl";
+
+std::string JobYaml(const std::string& docs_path, int samples, int limit,
+                    const std::string& teacher) {
+  return R"(name: dist
+seed: 5
+documents:
+  path: )" +
+         docs_path + R"(
+  limit: )" +
+         std::to_string(limit) + R"(
+samples_per_document: )" +
+         std::to_string(samples) + R"(
+graph:
+  start: {ask: 1}
+  length: {n: 4}
+  links:
+    - {name: ask, role: USER, instruction: Ask a short factual question., next: {answer: 1}}
+    - {name: answer, role: AGENT, instruction: Answer with a span of the document., next: {ask: 1}}
+teacher:
+  endpoints: [")" +
+         teacher + R"("]
+  read_timeout_ms: 10000
+)";
+}
+
+class Cluster {
+ public:
+  explicit Cluster(const TempDir& dir) : dir_(dir) {}
+
+  bool StartSim(const std::string& latency_ms) {
+    if (!sim_.Start(
+            {kBin + "/codi-teacher-sim", "--listen", "127.0.0.1:0", "--latency-ms", latency_ms,
+             "--keep-alive-s", "1", "--request-log", dir_.File("requests.jsonl")},
+            dir_.File("sim.out"), dir_.File("sim.err"))) {
+      return false;
+    }
+    sim_address_ = sim_.WaitForListenAddress(20);
+    return !sim_address_.empty();
+  }
+
+  // The first start picks a free port; restarts reuse it so workers find it again.
+  bool StartCoordinator() {
+    const std::string listen = coordinator_address_.empty() ? "127.0.0.1:0" : coordinator_address_;
+    coordinator_ = std::make_unique<ChildProcess>();
+    if (!coordinator_->Start({kBin + "/codi-coordinator", "--listen", listen, "--state",
+                              dir_.File("state"), "--lease-ttl-s", "3", "--recovery-grace-s", "3"},
+                             dir_.File("coordinator.out"), dir_.File("coordinator.err"))) {
+      return false;
+    }
+    const std::string address = coordinator_->WaitForListenAddress(20);
+    if (coordinator_address_.empty()) coordinator_address_ = address;
+    return !address.empty();
+  }
+
+  bool StartWorker(size_t i) {
+    if (workers_.size() <= i) workers_.resize(i + 1);
+    workers_[i] = std::make_unique<ChildProcess>();
+    return workers_[i]->Start(
+        {kBin + "/codi-worker", "--coordinator", coordinator_address_, "--teacher",
+         "http://" + sim_address_ + "/v1", "--concurrency", std::to_string(kWorkerConcurrency),
+         "--heartbeat-ms", "500", "--poll-ms", "50", "--worker-id", "w" + std::to_string(i)},
+        dir_.File("worker.out"), dir_.File("worker" + std::to_string(i) + ".err"));
+  }
+
+  ChildProcess& worker(size_t i) { return *workers_[i]; }
+  ChildProcess& coordinator() { return *coordinator_; }
+  const std::string& address() const { return coordinator_address_; }
+  const std::string& sim_address() const { return sim_address_; }
+
+  std::string Codi(std::vector<std::string> args, int* code, double timeout_s = 60) {
+    args.insert(args.begin(), kBin + "/codi");
+    std::string out, err;
+    *code = RunToCompletion(args, timeout_s, &out, &err);
+    return out + err;
+  }
+
+  static constexpr int kWorkerConcurrency = 8;
+
+ private:
+  const TempDir& dir_;
+  ChildProcess sim_;
+  std::unique_ptr<ChildProcess> coordinator_;
+  std::vector<std::unique_ptr<ChildProcess>> workers_;
+  std::string sim_address_, coordinator_address_;
+};
+
+std::map<std::pair<std::string, int>, nlohmann::json> ReadExport(const std::string& dir,
+                                                                 int* lines) {
+  std::map<std::pair<std::string, int>, nlohmann::json> out;
+  *lines = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".jsonl") continue;
+    for (const auto& line : ReadLines(entry.path().string())) {
+      auto j = nlohmann::json::parse(line);
+      ++*lines;
+      out[{j["doc_id"].get<std::string>(), j["sample"].get<int>()}] = j;
+    }
+  }
+  return out;
+}
+
+std::string StatusField(Cluster& cluster, const std::string& job, const std::string& field) {
+  int code = 0;
+  std::string out =
+      cluster.Codi({"status", job, "--coordinator", cluster.address(), "--json"}, &code);
+  if (code != 0) return "";
+  auto start = out.find('{');
+  if (start == std::string::npos) return "";
+  auto j = nlohmann::json::parse(out.substr(start), nullptr, false);
+  if (j.is_discarded() || !j.contains(field)) return "";
+  return j[field].is_string() ? j[field].get<std::string>() : j[field].dump();
+}
+
+TEST(Distributed, SurvivesWorkerAndCoordinatorSigkillsWithEveryConversationExactlyOnce) {
+  TempDir dir;
+  Cluster cluster(dir);
+  ASSERT_TRUE(cluster.StartSim("25"));
+  ASSERT_TRUE(cluster.StartCoordinator());
+  for (size_t i = 0; i < 3; ++i) ASSERT_TRUE(cluster.StartWorker(i));
+  // 50 documents x 40 samples = 2,000 conversations of 4 turns.
+  WriteFile(dir.File("job.yaml"), JobYaml(kDocs, 40, 50, "http://127.0.0.1:9/v1"));
+  int code = 0;
+  std::string out = cluster.Codi(
+      {"submit", dir.File("job.yaml"), "--coordinator", cluster.address(), "--job-id", "chaos"},
+      &code);
+  ASSERT_EQ(code, 0) << out;
+
+  // Five worker kills and two coordinator kills at random moments.
+  std::mt19937 rng(20261123);
+  std::uniform_int_distribution<int> pause_ms(400, 1200);
+  std::uniform_int_distribution<int> pick(0, 2);
+  const char plan[] = "WWCWWCW";
+  int kills = 0;
+  for (char event : std::string(plan)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
+    if (event == 'W') {
+      const int w = pick(rng);
+      cluster.worker(w).Signal(SIGKILL);
+      ASSERT_EQ(cluster.worker(w).Wait(10), 128 + SIGKILL);
+      ASSERT_TRUE(cluster.StartWorker(w));
+    } else {
+      cluster.coordinator().Signal(SIGKILL);
+      ASSERT_EQ(cluster.coordinator().Wait(10), 128 + SIGKILL);
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      ASSERT_TRUE(cluster.StartCoordinator()) << ReadFile(dir.File("coordinator.err"));
+    }
+    ++kills;
+  }
+  ASSERT_EQ(kills, 7);
+  // The job must still have been running at the last kill for the test to mean anything.
+  const std::string done_after_kills = StatusField(cluster, "chaos", "conversations_done");
+  ASSERT_FALSE(done_after_kills.empty());
+  EXPECT_LT(std::stoi(done_after_kills), 2000) << "the job finished before the chaos ended";
+
+  out = cluster.Codi({"watch", "chaos", "--coordinator", cluster.address(), "--progress", "lines",
+                      "--interval-ms", "500"},
+                     &code, 240);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("chaos succeeded"), std::string::npos) << out;
+
+  out = cluster.Codi(
+      {"export", "chaos", "--coordinator", cluster.address(), "--out", dir.File("export")}, &code,
+      120);
+  ASSERT_EQ(code, 0) << out;
+  int lines = 0;
+  auto conversations = ReadExport(dir.File("export"), &lines);
+  EXPECT_EQ(lines, 2000) << "each (document, sample) exactly once";
+  EXPECT_EQ(conversations.size(), 2000u);
+  for (const auto& [key, c] : conversations) {
+    ASSERT_EQ(c["graph"].size(), 4u);
+    ASSERT_EQ(c["turns"].size(), 5u) << key.first << "/" << key.second;
+    for (size_t i = 0; i < 4; ++i) EXPECT_EQ(c["turns"][i + 1]["link"], c["graph"][i]);
+  }
+  // Exporting again gives the same bytes.
+  out = cluster.Codi(
+      {"export", "chaos", "--coordinator", cluster.address(), "--out", dir.File("export2")}, &code,
+      120);
+  ASSERT_EQ(code, 0) << out;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.File("export"))) {
+    EXPECT_EQ(ReadFile(entry.path().string()),
+              ReadFile(dir.File("export2") + "/" + entry.path().filename().string()));
+  }
+
+  // Every turn was answered; repeats only for turns in flight at a kill: at
+  // most one per worker thread for a worker kill, and every thread of every
+  // worker for a coordinator kill (their reports may miss the recovery grace).
+  std::map<std::string, int> answered;
+  for (const auto& line : ReadLines(dir.File("requests.jsonl"))) {
+    auto j = nlohmann::json::parse(line);
+    if (j["status"] == 200) {
+      const std::string id = j["request_id"].get<std::string>();
+      ++answered[id.substr(0, id.rfind('/'))];
+    }
+  }
+  EXPECT_EQ(answered.size(), 8000u);
+  int repeated = 0;
+  for (const auto& [key, n] : answered) repeated += n - 1;
+  EXPECT_LE(repeated, 5 * Cluster::kWorkerConcurrency + 2 * 3 * Cluster::kWorkerConcurrency);
+  std::cerr << "distributed chaos: " << repeated << " turns requested again after kills\n";
+
+  for (size_t i = 0; i < 3; ++i) {
+    cluster.worker(i).Signal(SIGTERM);
+    EXPECT_EQ(cluster.worker(i).Wait(30), 0) << "a worker exits 0 on SIGTERM";
+  }
+  cluster.coordinator().Signal(SIGTERM);
+  EXPECT_EQ(cluster.coordinator().Wait(30), 0);
+}
+
+TEST(Distributed, RunsAJobWhoseDocumentsAreStreamedFromTheClient) {
+  TempDir dir;
+  Cluster cluster(dir);
+  ASSERT_TRUE(cluster.StartSim("5"));
+  ASSERT_TRUE(cluster.StartCoordinator());
+  ASSERT_TRUE(cluster.StartWorker(0));
+  // The documents exist only on the client side: a path the coordinator never sees.
+  std::string docs;
+  int n = 0;
+  for (const auto& line : ReadLines(kDocs)) {
+    if (n++ == 6) break;
+    docs += line + "\n";
+  }
+  WriteFile(dir.File("client-docs.jsonl"), docs);
+  WriteFile(dir.File("job.yaml"),
+            JobYaml("/nonexistent/on/the/coordinator.jsonl", 2, 0, "http://127.0.0.1:9/v1"));
+  int code = 0;
+  std::string out = cluster.Codi({"submit", dir.File("job.yaml"), "--coordinator",
+                                  cluster.address(), "--docs", dir.File("client-docs.jsonl")},
+                                 &code);
+  ASSERT_EQ(code, 0) << out;
+  const std::string job = out.substr(0, out.find('\n'));
+  ASSERT_FALSE(job.empty());
+  // codi watch shows live progress and ends with the job.
+  out = cluster.Codi({"watch", job, "--coordinator", cluster.address(), "--progress", "lines",
+                      "--interval-ms", "200"},
+                     &code, 120);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("conversations"), std::string::npos) << out;
+  EXPECT_NE(out.find("conv/s"), std::string::npos) << out;
+  EXPECT_NE(out.find(job + " succeeded"), std::string::npos) << out;
+  out = cluster.Codi(
+      {"export", job, "--coordinator", cluster.address(), "--out", dir.File("export")}, &code);
+  ASSERT_EQ(code, 0) << out;
+  int lines = 0;
+  auto conversations = ReadExport(dir.File("export"), &lines);
+  EXPECT_EQ(lines, 12);
+  out = cluster.Codi({"report", job, "--coordinator", cluster.address()}, &code);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("12 done"), std::string::npos) << out;
+}
+
+TEST(Distributed, CancelStopsAJobWithinSeconds) {
+  TempDir dir;
+  Cluster cluster(dir);
+  ASSERT_TRUE(cluster.StartSim("20"));
+  ASSERT_TRUE(cluster.StartCoordinator());
+  ASSERT_TRUE(cluster.StartWorker(0));
+  WriteFile(dir.File("job.yaml"), JobYaml(kDocs, 40, 50, "http://127.0.0.1:9/v1"));
+  int code = 0;
+  std::string out = cluster.Codi(
+      {"submit", dir.File("job.yaml"), "--coordinator", cluster.address(), "--job-id", "tocancel"},
+      &code);
+  ASSERT_EQ(code, 0) << out;
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  out = cluster.Codi({"cancel", "tocancel", "--coordinator", cluster.address()}, &code);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("cancelled"), std::string::npos) << out;
+  // Within a few seconds the worker has stopped asking the teacher for this job.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  const size_t after_cancel = ReadLines(dir.File("requests.jsonl")).size();
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_EQ(ReadLines(dir.File("requests.jsonl")).size(), after_cancel);
+  EXPECT_LT(after_cancel, 8000u);
+}
+
+}  // namespace
+}  // namespace codi
