@@ -149,8 +149,13 @@ class HttpTeacherClient::Impl {
       if (attempt > 1) clock_.sleep(BackoffWait(attempt - 2, retry_after));
       const auto [index, probe] = Choose(start);
       Endpoint& endpoint = *endpoints_[index];
+      const absl::Time sent = absl::Now();
       Attempt result = SendOnce(endpoint, body, headers);
       const bool retryable = IsRetryable(result.outcome);
+      if (options_.on_attempt) {
+        options_.on_attempt(endpoint.base, result.outcome, absl::Now() - sent,
+                            retryable && attempt < options_.max_attempts);
+      }
       if (retryable) {
         endpoint.breaker.RecordFailure(clock_.now(), probe);
       } else {

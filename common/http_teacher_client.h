@@ -31,6 +31,12 @@ struct HttpTeacherOptions {
   uint32_t breaker_open_ms = 30000;  // how long it stays out of rotation before a probe
   bool verify_tls = true;            // https only
   uint64_t random_seed = 0;          // for jitter (0: from std::random_device)
+  // Called after every HTTP attempt (from the calling thread; must be
+  // thread-safe and quick): the endpoint's base URL, the outcome, how long
+  // the attempt took, and whether another attempt follows. For metrics.
+  std::function<void(const std::string& endpoint, AttemptOutcome outcome, absl::Duration elapsed,
+                     bool will_retry)>
+      on_attempt;
 };
 
 // Injected so tests are exact and fast: `sleep` is called for every backoff

@@ -6,6 +6,8 @@
 #include "absl/synchronization/notification.h"
 #include "common/flags.h"
 #include "common/logging.h"
+#include "common/metrics_server.h"
+#include "coordinator/coordinator_metrics.h"
 #include "common/rocksdb_store.h"
 #include "common/termination_signals.h"
 #include "coordinator/grpc_services.h"
@@ -22,7 +24,7 @@ int main(int argc, char** argv) {
       "codi-coordinator",
       "serves jobs to clients and conversations to workers; owns the RocksDB state");
   flags.AddUsage("codi-coordinator --listen HOST:PORT --state DIR [--lease-ttl-s N] [--fsync]");
-  std::string listen = "127.0.0.1:7070", state_dir, log_level = "info";
+  std::string listen = "127.0.0.1:7070", state_dir, log_level = "info", metrics_listen;
   int64_t lease_ttl_s = 60, grace_s = -1;
   bool fsync = false;
   flags.String("listen", "CODI_LISTEN", &listen,
@@ -35,6 +37,9 @@ int main(int argc, char** argv) {
   flags.Bool("fsync", "CODI_FSYNC", &fsync,
              "fsync the WAL on every checkpoint (survives power loss; slower)");
   flags.String("log-level", "CODI_LOG_LEVEL", &log_level, "debug, info, warning or error");
+  flags.String("metrics-listen", "CODI_METRICS_LISTEN", &metrics_listen,
+               "serve Prometheus /metrics on HOST:PORT (empty: off; port 0 picks one, printed as "
+               "'metrics on HOST:PORT')");
   if (auto r = flags.Parse(argc, argv); r != codi::FlagSet::kOk)
     return r == codi::FlagSet::kHelp ? 0 : 2;
   codi::LogLevel level;
@@ -60,7 +65,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   codi::StateStore store(kv->get(), fsync);
+  codi::CoordinatorMetrics metrics;
+  store.set_write_observer([&metrics](absl::Duration d) { metrics.ObserveStoreWrite(d); });
   codi::CoordinatorOptions options;
+  options.observer = &metrics;
   options.lease_ttl = absl::Seconds(lease_ttl_s);
   options.recovered_lease_grace = absl::Seconds(grace_s < 0 ? lease_ttl_s : grace_s);
   auto coordinator = codi::JobCoordinator::Create(&store, options);
@@ -85,6 +93,17 @@ int main(int argc, char** argv) {
   }
   const std::string host = listen.substr(0, listen.rfind(':'));
   std::cout << "listening on " << host << ":" << port << std::endl;
+  codi::MetricsServer metrics_server(metrics.registry(), [&] {
+    metrics.Refresh(**coordinator, **kv, options.lease_ttl);
+  });
+  if (!metrics_listen.empty()) {
+    auto bound = metrics_server.Start(metrics_listen);
+    if (!bound.ok()) {
+      std::cerr << "codi-coordinator: " << bound.status().message() << "\n";
+      return 1;
+    }
+    std::cout << "metrics on " << *bound << std::endl;
+  }
   codi::Log(codi::LogLevel::kInfo, "coordinator_started",
             {{"listen", host + ":" + std::to_string(port)}, {"state", state_dir}});
 
@@ -97,6 +116,7 @@ int main(int argc, char** argv) {
   client_service.StopWatches();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   server->Wait();
+  metrics_server.Stop();
   if (auto flushed = (*kv)->Flush(); !flushed.ok()) {
     codi::Log(codi::LogLevel::kError, "flush_failed", {{"error", std::string(flushed.message())}});
   }

@@ -216,6 +216,7 @@ absl::Status JobCoordinator::ExpireLeases(Job& job, absl::Time now) {
     job.pending.push_front(it->first);
     job.leased.erase(it++);
   }
+  if (!expired.empty()) observer_->LeasesExpired(expired.size());
   return store_->PutConversations(expired);
 }
 
@@ -224,6 +225,7 @@ absl::StatusOr<codi::v1::LeaseResponse> JobCoordinator::Lease(
   absl::MutexLock lock(&mu_);
   codi::v1::LeaseResponse response;
   const absl::Time now = options_.now();
+  if (!request.worker_id().empty()) workers_seen_[request.worker_id()] = now;
   const uint32_t want = std::max<uint32_t>(1, request.max_conversations());
   bool any_unfinished = false;
   for (size_t tried = 0;
@@ -277,6 +279,7 @@ absl::StatusOr<codi::v1::LeaseResponse> JobCoordinator::Lease(
       leases.push_back(std::move(lease));
     }
     CODI_RETURN_IF_ERROR(store_->PutConversations(granted));
+    if (!granted.empty()) observer_->LeasesGranted(granted.size());
     for (auto& l : leases) *response.add_leases() = std::move(l);
   }
   response.set_idle(!any_unfinished);
@@ -302,7 +305,12 @@ JobCoordinator::FindLease(const codi::v1::ConversationKey& key, uint64_t epoch) 
 
 absl::Status JobCoordinator::ReportTurn(const codi::v1::TurnReport& report) {
   absl::MutexLock lock(&mu_);
-  CODI_ASSIGN_OR_RETURN(auto found, FindLease(report.key(), report.epoch()));
+  auto lease_or = FindLease(report.key(), report.epoch());
+  if (!lease_or.ok()) {
+    observer_->ReportRefused();
+    return lease_or.status();
+  }
+  auto found = *lease_or;
   auto [job, lease] = found;
   ConversationRecord& rec = lease->record;
   if (report.index() < rec.turns_done())
@@ -324,6 +332,7 @@ absl::Status JobCoordinator::ReportTurn(const codi::v1::TurnReport& report) {
   lease->expires = options_.now() + options_.lease_ttl;
   ++job->turns;
   AddUsage(report.usage(), &job->usage);
+  observer_->TurnCheckpointed(job->record.job_id());
   return absl::OkStatus();
 }
 
@@ -354,7 +363,12 @@ codi::v1::Conversation JobCoordinator::Assemble(const Job& job, const codi::v1::
 
 absl::Status JobCoordinator::Finish(const codi::v1::FinishReport& report) {
   absl::MutexLock lock(&mu_);
-  CODI_ASSIGN_OR_RETURN(auto found, FindLease(report.key(), report.epoch()));
+  auto lease_or = FindLease(report.key(), report.epoch());
+  if (!lease_or.ok()) {
+    observer_->ReportRefused();
+    return lease_or.status();
+  }
+  auto found = *lease_or;
   auto [job, lease] = found;
   ConversationId id{report.key().job_id(), report.key().doc_id(), report.key().sample()};
   ConversationRecord rec = lease->record;
@@ -386,6 +400,7 @@ absl::Status JobCoordinator::Finish(const codi::v1::FinishReport& report) {
   }
   AddUsage(report.usage(), &job->usage);
   job->leased.erase(DocSample{id.doc_id, id.sample});
+  observer_->ConversationFinished(job->record.job_id(), report.failed());
   return MaybeComplete(*job);
 }
 
@@ -428,6 +443,7 @@ absl::StatusOr<codi::v1::HeartbeatResponse> JobCoordinator::Heartbeat(
     const codi::v1::HeartbeatRequest& request) {
   absl::MutexLock lock(&mu_);
   codi::v1::HeartbeatResponse response;
+  if (!request.worker_id().empty()) workers_seen_[request.worker_id()] = options_.now();
   const absl::Time expires = options_.now() + options_.lease_ttl;
   for (int i = 0; i < request.keys_size(); ++i) {
     const uint64_t epoch = i < request.epochs_size() ? request.epochs(i) : 0;
@@ -497,6 +513,21 @@ absl::Status JobCoordinator::Cancel(const std::string& job_id) {
   job.leased.clear();  // reports under these leases are refused from now on
   Log(LogLevel::kInfo, "job_cancelled", {{"job", job_id}});
   return store_->PutJob(job.record);
+}
+
+size_t JobCoordinator::WorkersSeenWithin(absl::Duration window) {
+  absl::MutexLock lock(&mu_);
+  const absl::Time since = options_.now() - window;
+  size_t n = 0;
+  for (auto it = workers_seen_.begin(); it != workers_seen_.end();) {
+    if (it->second < since) {
+      workers_seen_.erase(it++);  // forget workers gone for good
+      continue;
+    }
+    ++n;
+    ++it;
+  }
+  return n;
 }
 
 std::vector<std::string> JobCoordinator::JobIds() {

@@ -27,6 +27,7 @@
 #include "common/graph_sampler.h"
 #include "common/usage.h"
 #include "common/work_source.h"
+#include "coordinator/coordinator_observer.h"
 #include "coordinator/state_store.h"
 
 namespace codi {
@@ -43,6 +44,8 @@ struct CoordinatorOptions {
   size_t low_watermark = 256;
   size_t high_watermark = 1024;
   std::function<absl::Time()> now = [] { return absl::Now(); };
+  // Hooks for metrics; null: none. Not owned.
+  CoordinatorObserver* observer = nullptr;
 };
 
 struct JobProgress {
@@ -79,6 +82,8 @@ class JobCoordinator : public WorkSource {
   [[nodiscard]] absl::StatusOr<JobProgress> Progress(const std::string& job_id);
   [[nodiscard]] absl::Status Cancel(const std::string& job_id);
   std::vector<std::string> JobIds();
+  // Workers that leased or sent a heartbeat within `window`.
+  size_t WorkersSeenWithin(absl::Duration window);
 
   // WorkSource.
   absl::StatusOr<codi::v1::LeaseResponse> Lease(const codi::v1::LeaseRequest& request) override;
@@ -108,7 +113,9 @@ class JobCoordinator : public WorkSource {
   };
 
   JobCoordinator(StateStore* store, CoordinatorOptions options)
-      : store_(store), options_(std::move(options)) {}
+      : store_(store), options_(std::move(options)) {
+    if (options_.observer != nullptr) observer_ = options_.observer;
+  }
 
   absl::Status LoadJob(const codi::v1::JobRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Reads documents until the pending queue reaches the high watermark or the
@@ -131,6 +138,9 @@ class JobCoordinator : public WorkSource {
   absl::flat_hash_map<std::string, std::unique_ptr<Job>> jobs_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> job_order_ ABSL_GUARDED_BY(mu_);  // round-robin leasing
   size_t next_job_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::flat_hash_map<std::string, absl::Time> workers_seen_ ABSL_GUARDED_BY(mu_);
+  CoordinatorObserver no_observer_;
+  CoordinatorObserver* observer_ = &no_observer_;
 };
 
 }  // namespace codi

@@ -1,5 +1,6 @@
 #include "coordinator/state_store.h"
 
+#include "absl/time/clock.h"
 #include "common/key_codec.h"
 
 namespace codi {
@@ -47,7 +48,10 @@ StateStore::StateStore(KvStore* kv, bool sync_writes)
 absl::Status StateStore::Commit(const WriteBatch& batch) {
   WriteOptions options;
   options.sync = sync_;
-  return kv_->Write(batch, options);
+  const absl::Time start = absl::Now();
+  absl::Status status = kv_->Write(batch, options);
+  if (write_observer_) write_observer_(absl::Now() - start);
+  return status;
 }
 
 absl::StatusOr<std::optional<codi::v1::JobRecord>> StateStore::GetJob(

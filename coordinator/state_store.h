@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "codi/v1/conversation.pb.h"
 #include "codi/v1/state.pb.h"
 #include "common/kv_store.h"
@@ -53,6 +54,10 @@ class StateStore {
   StateStore(KvStore* kv, bool sync_writes);
 
   KvStore* kv() const { return kv_; }
+  // Called with the duration of every batch write (metrics). Set before use.
+  void set_write_observer(std::function<void(absl::Duration)> observer) {
+    write_observer_ = std::move(observer);
+  }
 
   absl::StatusOr<std::optional<codi::v1::JobRecord>> GetJob(const std::string& job_id) const;
   absl::Status ScanJobs(const std::function<bool(const codi::v1::JobRecord&)>& visit) const;
@@ -99,6 +104,7 @@ class StateStore {
 
   KvStore* kv_;
   bool sync_;
+  std::function<void(absl::Duration)> write_observer_;
   ProtoTable<codi::v1::JobRecord> jobs_;
   ProtoTable<codi::v1::Document> documents_;
   ProtoTable<codi::v1::ConversationRecord> conversations_;

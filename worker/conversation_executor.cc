@@ -71,7 +71,9 @@ uint64_t SamplingSeed(uint64_t job_seed, const std::string& doc_id, uint32_t sam
 
 ExecutionOutcome ExecuteConversation(const JobContext& job, const codi::v1::Lease& lease,
                                      WorkSource& source, const std::atomic<bool>& stop,
-                                     ExecutionStats* stats) {
+                                     ExecutionStats* stats, WorkerObserver* observer) {
+  WorkerObserver no_observer;
+  if (observer == nullptr) observer = &no_observer;
   const auto& spec = job.spec();
   const auto& doc = lease.document();
   const uint32_t sample = lease.key().sample();
@@ -95,6 +97,7 @@ ExecutionOutcome ExecuteConversation(const JobContext& job, const codi::v1::Leas
   for (uint32_t index = history.size(); index < static_cast<uint32_t>(lease.graph_size());
        ++index) {
     if (stop.load()) return ExecutionOutcome::kStopped;
+    const absl::Time turn_start = absl::Now();
     const std::string& link = lease.graph(index);
     TurnPlan plan = job.prompts().PlanTurn(doc, sample, index, link);
     codi::v1::Usage usage;
@@ -141,6 +144,7 @@ ExecutionOutcome ExecuteConversation(const JobContext& job, const codi::v1::Leas
         last_reason = verdict.reason;
         usage.set_regenerations(usage.regenerations() + 1);
         (*usage.mutable_regeneration_reasons())[verdict.reason] += 1;
+        observer->TurnRegenerated(verdict.reason);
         Log(LogLevel::kDebug, "turn_rejected",
             {{"request", request.request_id}, {"reason", verdict.reason}});
       }
@@ -169,6 +173,7 @@ ExecutionOutcome ExecuteConversation(const JobContext& job, const codi::v1::Leas
           {{"request", request.request_id}, {"error", std::string(status.message())}});
       return ForStatus(status);
     }
+    observer->TurnFinished(absl::Now() - turn_start, usage);
     if (stats != nullptr) {
       ++stats->turns;
       AddUsage(usage, &stats->usage);

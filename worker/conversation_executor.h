@@ -17,6 +17,7 @@
 #include "common/teacher_client.h"
 #include "common/turn_validator.h"
 #include "common/work_source.h"
+#include "worker/worker_observer.h"
 
 namespace codi {
 
@@ -59,8 +60,9 @@ struct ExecutionStats {
 uint64_t SamplingSeed(uint64_t job_seed, const std::string& doc_id, uint32_t sample, uint32_t turn,
                       uint32_t attempt);
 
+// `observer` may be null.
 ExecutionOutcome ExecuteConversation(const JobContext& job, const codi::v1::Lease& lease,
                                      WorkSource& source, const std::atomic<bool>& stop,
-                                     ExecutionStats* stats);
+                                     ExecutionStats* stats, WorkerObserver* observer = nullptr);
 
 }  // namespace codi

@@ -7,6 +7,8 @@
 
 #include "common/flags.h"
 #include "common/logging.h"
+#include "common/metrics_server.h"
+#include "worker/worker_metrics.h"
 #include "common/termination_signals.h"
 #include "worker/grpc_work_source.h"
 #include "worker/teacher_factory.h"
@@ -16,7 +18,7 @@ int main(int argc, char** argv) {
   codi::BlockTerminationSignals();
   codi::FlagSet flags("codi-worker", "executes conversations leased from a codi-coordinator");
   flags.AddUsage("codi-worker --coordinator HOST:PORT [--teacher URL]... [--concurrency N]");
-  std::string coordinator = "127.0.0.1:7070", worker_id, log_level = "info";
+  std::string coordinator = "127.0.0.1:7070", worker_id, log_level = "info", metrics_listen;
   std::vector<std::string> teachers;
   int64_t concurrency = 32, heartbeat_ms = 10000, poll_ms = 500;
   flags.String("coordinator", "CODI_COORDINATOR", &coordinator, "coordinator gRPC address");
@@ -30,6 +32,9 @@ int main(int argc, char** argv) {
   flags.Int("poll-ms", "CODI_POLL_MS", &poll_ms,
             "wait between lease attempts when there is no work");
   flags.String("log-level", "CODI_LOG_LEVEL", &log_level, "debug, info, warning or error");
+  flags.String("metrics-listen", "CODI_METRICS_LISTEN", &metrics_listen,
+               "serve Prometheus /metrics on HOST:PORT (empty: off; port 0 picks one, printed as "
+               "'metrics on HOST:PORT')");
   if (auto r = flags.Parse(argc, argv); r != codi::FlagSet::kOk)
     return r == codi::FlagSet::kHelp ? 0 : 2;
   codi::LogLevel level;
@@ -48,6 +53,16 @@ int main(int argc, char** argv) {
     gethostname(host, sizeof(host) - 1);
     worker_id = std::string(host) + "-" + std::to_string(getpid());
   }
+  codi::WorkerMetrics metrics;
+  codi::MetricsServer metrics_server(metrics.registry());
+  if (!metrics_listen.empty()) {
+    auto bound = metrics_server.Start(metrics_listen);
+    if (!bound.ok()) {
+      std::cerr << "codi-worker: " << bound.status().message() << "\n";
+      return 1;
+    }
+    std::cout << "metrics on " << *bound << std::endl;
+  }
   codi::GrpcWorkSource source(coordinator);
   codi::WorkerOptions options;
   options.worker_id = worker_id;
@@ -55,8 +70,12 @@ int main(int argc, char** argv) {
   options.exit_when_idle = false;
   options.idle_poll = absl::Milliseconds(poll_ms);
   options.heartbeat_interval = absl::Milliseconds(heartbeat_ms);
-  options.make_teacher = [&teachers](const codi::v1::JobSpec& spec) {
-    return codi::MakeTeacherForJob(spec, teachers);
+  options.observer = &metrics;
+  options.make_teacher = [&teachers, &metrics](const codi::v1::JobSpec& spec) {
+    return codi::MakeTeacherForJob(
+        spec, teachers,
+        [&metrics](const std::string& endpoint, codi::AttemptOutcome outcome, absl::Duration elapsed,
+                   bool will_retry) { metrics.TeacherAttempt(endpoint, outcome, elapsed, will_retry); });
   };
   codi::WorkerRuntime runtime(&source, options);
   codi::WatchTerminationSignals([&](int signo) {

@@ -100,28 +100,36 @@ void WorkerRuntime::WorkLoop() {
         absl::MutexLock lock(&mu_);
         held_[key] = {lease.key(), lease.epoch()};
       }
+      WorkerObserver no_observer;
+      WorkerObserver& observer = options_.observer != nullptr ? *options_.observer : no_observer;
       counters_.in_flight.fetch_add(1);
+      observer.InFlightChanged(1);
       ExecutionStats stats;
-      ExecutionOutcome outcome = ExecuteConversation(**ctx, lease, *source_, stop_, &stats);
+      ExecutionOutcome outcome = ExecuteConversation(**ctx, lease, *source_, stop_, &stats, &observer);
       counters_.in_flight.fetch_sub(1);
+      observer.InFlightChanged(-1);
       counters_.turns.fetch_add(stats.turns);
       switch (outcome) {
         case ExecutionOutcome::kFinished:
           counters_.conversations_finished.fetch_add(1);
+          observer.ConversationEnded("done");
           break;
         case ExecutionOutcome::kFailed:
           counters_.conversations_failed.fetch_add(1);
+          observer.ConversationEnded("failed");
           break;
         case ExecutionOutcome::kStopped: {
           codi::v1::ReleaseRequest release;
           *release.add_keys() = lease.key();
           release.add_epochs(lease.epoch());
           (void)source_->Release(release);
+          observer.ConversationEnded("released");
           break;
         }
         case ExecutionOutcome::kLeaseLost:
         case ExecutionOutcome::kUnreachable:
           counters_.leases_lost.fetch_add(1);
+          observer.ConversationEnded("lost");
           break;
       }
       absl::MutexLock lock(&mu_);

@@ -33,6 +33,8 @@ struct WorkerOptions {
   // the worker's --teacher override).
   std::function<absl::StatusOr<std::shared_ptr<TeacherClient>>(const codi::v1::JobSpec&)>
       make_teacher;
+  // Hooks for metrics; null: none. Not owned.
+  WorkerObserver* observer = nullptr;
 };
 
 struct WorkerCounters {

@@ -173,6 +173,8 @@ class TeacherSim::Impl {
     server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     server_.set_keep_alive_max_count(1000000);
     server_.set_keep_alive_timeout(static_cast<time_t>(options_.keep_alive_s));
+    // Replies are small: without TCP_NODELAY, Nagle and delayed ACKs add ~40 ms each.
+    server_.set_tcp_nodelay(true);
     server_.set_exception_handler([](const httplib::Request&, httplib::Response& res,
                                      std::exception_ptr ep) {
       // A safety net: handlers are written not to throw.

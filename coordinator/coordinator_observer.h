@@ -1,0 +1,23 @@
+// What the coordinator reports as it works, for metrics. The domain class
+// calls these hooks; coordinator_metrics.h turns them into Prometheus series.
+// Implementations must be thread-safe and must not call back into the
+// coordinator (hooks run under its lock).
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace codi {
+
+class CoordinatorObserver {
+ public:
+  virtual ~CoordinatorObserver() = default;
+  virtual void LeasesGranted(size_t n) {}
+  virtual void LeasesExpired(size_t n) {}
+  // A report or finish under a lease that is no longer held.
+  virtual void ReportRefused() {}
+  virtual void TurnCheckpointed(const std::string& job) {}
+  virtual void ConversationFinished(const std::string& job, bool failed) {}
+};
+
+}  // namespace codi
