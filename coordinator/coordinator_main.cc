@@ -7,9 +7,9 @@
 #include "common/flags.h"
 #include "common/logging.h"
 #include "common/metrics_server.h"
-#include "coordinator/coordinator_metrics.h"
 #include "common/rocksdb_store.h"
 #include "common/termination_signals.h"
+#include "coordinator/coordinator_metrics.h"
 #include "coordinator/grpc_services.h"
 #include "coordinator/job_coordinator.h"
 #include "coordinator/state_store.h"
@@ -93,9 +93,8 @@ int main(int argc, char** argv) {
   }
   const std::string host = listen.substr(0, listen.rfind(':'));
   std::cout << "listening on " << host << ":" << port << std::endl;
-  codi::MetricsServer metrics_server(metrics.registry(), [&] {
-    metrics.Refresh(**coordinator, **kv, options.lease_ttl);
-  });
+  codi::MetricsServer metrics_server(
+      metrics.registry(), [&] { metrics.Refresh(**coordinator, **kv, options.lease_ttl); });
   if (!metrics_listen.empty()) {
     auto bound = metrics_server.Start(metrics_listen);
     if (!bound.ok()) {

@@ -32,11 +32,13 @@ CoordinatorMetrics::CoordinatorMetrics()
       jobs_(BuildGauge().Name("codi_jobs").Help("Jobs by state.").Register(*registry_)),
       conversations_(BuildGauge()
                          .Name("codi_conversations")
-                         .Help("Conversations of a job by state; pending: neither leased nor finished yet (from the job estimate).")
+                         .Help("Conversations of a job by state; pending: neither leased nor "
+                               "finished yet (from the job estimate).")
                          .Register(*registry_)),
       expected_(BuildGauge()
                     .Name("codi_job_conversations_expected")
-                    .Help("Estimated number of conversations a job will have (exact once its documents are read).")
+                    .Help("Estimated number of conversations a job will have (exact once its "
+                          "documents are read).")
                     .Register(*registry_)),
       finished_(BuildCounter()
                     .Name("codi_conversations_finished_total")
@@ -66,13 +68,14 @@ CoordinatorMetrics::CoordinatorMetrics()
                    .Help("Workers that leased or sent a heartbeat within the last lease TTL.")
                    .Register(*registry_)
                    .Add({})),
-      store_write_(BuildHistogram()
-                       .Name("codi_rocksdb_write_seconds")
-                       .Help("Latency of RocksDB batch writes (checkpoints, leases, ingestion).")
-                       .Register(*registry_)
-                       .Add({}, prometheus::Histogram::BucketBoundaries{
-                                    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-                                    0.01, 0.025, 0.05, 0.1, 0.25, 1})),
+      store_write_(
+          BuildHistogram()
+              .Name("codi_rocksdb_write_seconds")
+              .Help("Latency of RocksDB batch writes (checkpoints, leases, ingestion).")
+              .Register(*registry_)
+              .Add({}, prometheus::Histogram::BucketBoundaries{0.00005, 0.0001, 0.00025, 0.0005,
+                                                               0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                               0.05, 0.1, 0.25, 1})),
       store_size_(BuildGauge()
                       .Name("codi_rocksdb_size_bytes")
                       .Help("Approximate size of the RocksDB state (SST files and memtables).")
@@ -88,8 +91,8 @@ void CoordinatorMetrics::Refresh(JobCoordinator& coordinator, KvStore& kv,
     if (!p.ok()) continue;
     by_state[JobStateLabel(p->state)] += 1;
     conversations_.Add({{"job", id}, {"state", "pending"}})
-        .Set(static_cast<double>(p->estimated_total - std::min(p->estimated_total,
-                                                                p->done + p->failed + p->leased)));
+        .Set(static_cast<double>(p->estimated_total -
+                                 std::min(p->estimated_total, p->done + p->failed + p->leased)));
     conversations_.Add({{"job", id}, {"state", "leased"}}).Set(static_cast<double>(p->leased));
     conversations_.Add({{"job", id}, {"state", "done"}}).Set(static_cast<double>(p->done));
     conversations_.Add({{"job", id}, {"state", "failed"}}).Set(static_cast<double>(p->failed));
@@ -104,10 +107,16 @@ void CoordinatorMetrics::ObserveStoreWrite(absl::Duration elapsed) {
   store_write_.Observe(absl::ToDoubleSeconds(elapsed));
 }
 
-void CoordinatorMetrics::LeasesGranted(size_t n) { leases_granted_.Increment(static_cast<double>(n)); }
-void CoordinatorMetrics::LeasesExpired(size_t n) { leases_expired_.Increment(static_cast<double>(n)); }
+void CoordinatorMetrics::LeasesGranted(size_t n) {
+  leases_granted_.Increment(static_cast<double>(n));
+}
+void CoordinatorMetrics::LeasesExpired(size_t n) {
+  leases_expired_.Increment(static_cast<double>(n));
+}
 void CoordinatorMetrics::ReportRefused() { leases_refused_.Increment(); }
-void CoordinatorMetrics::TurnCheckpointed(const std::string& job) { turns_.Add({{"job", job}}).Increment(); }
+void CoordinatorMetrics::TurnCheckpointed(const std::string& job) {
+  turns_.Add({{"job", job}}).Increment();
+}
 void CoordinatorMetrics::ConversationFinished(const std::string& job, bool failed) {
   finished_.Add({{"job", job}, {"outcome", failed ? "failed" : "done"}}).Increment();
 }

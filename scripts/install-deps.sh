@@ -9,6 +9,7 @@ PACKAGES=(
   libabsl-dev librocksdb-dev prometheus-cpp-dev libcpp-httplib-dev
   libyaml-cpp-dev nlohmann-json3-dev libssl-dev
   libgtest-dev libgmock-dev
+  prometheus
   procps
 )
 

@@ -2,22 +2,23 @@
 // the process was given --teacher URLs, API key from the spec's env var or file.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "codi/v1/job.pb.h"
 #include "common/teacher_client.h"
 #include "common/teacher_stats.h"
-#include "absl/time/time.h"
-#include <functional>
 
 namespace codi {
 
 // `on_attempt`, when set, sees every HTTP attempt (metrics).
 [[nodiscard]] absl::StatusOr<std::shared_ptr<TeacherClient>> MakeTeacherForJob(
     const codi::v1::JobSpec& spec, const std::vector<std::string>& override_endpoints,
-    std::function<void(const std::string&, AttemptOutcome, absl::Duration, bool)> on_attempt = nullptr);
+    std::function<void(const std::string&, AttemptOutcome, absl::Duration, bool)> on_attempt =
+        nullptr);
 
 }  // namespace codi

@@ -8,10 +8,10 @@
 #include "common/flags.h"
 #include "common/logging.h"
 #include "common/metrics_server.h"
-#include "worker/worker_metrics.h"
 #include "common/termination_signals.h"
 #include "worker/grpc_work_source.h"
 #include "worker/teacher_factory.h"
+#include "worker/worker_metrics.h"
 #include "worker/worker_runtime.h"
 
 int main(int argc, char** argv) {
@@ -74,8 +74,10 @@ int main(int argc, char** argv) {
   options.make_teacher = [&teachers, &metrics](const codi::v1::JobSpec& spec) {
     return codi::MakeTeacherForJob(
         spec, teachers,
-        [&metrics](const std::string& endpoint, codi::AttemptOutcome outcome, absl::Duration elapsed,
-                   bool will_retry) { metrics.TeacherAttempt(endpoint, outcome, elapsed, will_retry); });
+        [&metrics](const std::string& endpoint, codi::AttemptOutcome outcome,
+                   absl::Duration elapsed, bool will_retry) {
+          metrics.TeacherAttempt(endpoint, outcome, elapsed, will_retry);
+        });
   };
   codi::WorkerRuntime runtime(&source, options);
   codi::WatchTerminationSignals([&](int signo) {

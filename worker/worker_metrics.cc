@@ -26,11 +26,12 @@ WorkerMetrics::WorkerMetrics()
                            .Name("codi_teacher_request_seconds")
                            .Help("Latency of teacher HTTP attempts, by endpoint.")
                            .Register(*registry_)),
-      turn_seconds_(BuildHistogram()
-                        .Name("codi_turn_seconds")
-                        .Help("Time to produce one accepted turn, retries and regenerations included.")
-                        .Register(*registry_)
-                        .Add({}, SecondsBuckets())),
+      turn_seconds_(
+          BuildHistogram()
+              .Name("codi_turn_seconds")
+              .Help("Time to produce one accepted turn, retries and regenerations included.")
+              .Register(*registry_)
+              .Add({}, SecondsBuckets())),
       prompt_tokens_(BuildCounter()
                          .Name("codi_teacher_prompt_tokens_total")
                          .Help("Prompt tokens sent to teachers.")
@@ -50,10 +51,11 @@ WorkerMetrics::WorkerMetrics()
                    .Name("codi_teacher_retries_total")
                    .Help("Teacher attempts retried, by the outcome that caused the retry.")
                    .Register(*registry_)),
-      regenerations_(BuildCounter()
-                         .Name("codi_turn_regenerations_total")
-                         .Help("Teacher replies rejected by validation and asked for again, by reason.")
-                         .Register(*registry_)),
+      regenerations_(
+          BuildCounter()
+              .Name("codi_turn_regenerations_total")
+              .Help("Teacher replies rejected by validation and asked for again, by reason.")
+              .Register(*registry_)),
       in_flight_(BuildGauge()
                      .Name("codi_worker_in_flight_conversations")
                      .Help("Conversations this worker is executing.")
@@ -64,16 +66,18 @@ WorkerMetrics::WorkerMetrics()
                  .Help("Turns this worker produced and had checkpointed.")
                  .Register(*registry_)
                  .Add({})),
-      conversations_(BuildCounter()
-                         .Name("codi_worker_conversations_total")
-                         .Help("Conversations this worker ended, by outcome (done, failed, lost, released).")
-                         .Register(*registry_)) {}
+      conversations_(
+          BuildCounter()
+              .Name("codi_worker_conversations_total")
+              .Help("Conversations this worker ended, by outcome (done, failed, lost, released).")
+              .Register(*registry_)) {}
 
 void WorkerMetrics::TeacherAttempt(const std::string& endpoint, AttemptOutcome outcome,
                                    absl::Duration elapsed, bool will_retry) {
   const std::string name(AttemptOutcomeName(outcome));
   requests_.Add({{"endpoint", endpoint}, {"outcome", name}}).Increment();
-  request_seconds_.Add({{"endpoint", endpoint}}, SecondsBuckets()).Observe(absl::ToDoubleSeconds(elapsed));
+  request_seconds_.Add({{"endpoint", endpoint}}, SecondsBuckets())
+      .Observe(absl::ToDoubleSeconds(elapsed));
   if (will_retry) retries_.Add({{"reason", name}}).Increment();
 }
 

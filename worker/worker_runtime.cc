@@ -105,7 +105,8 @@ void WorkerRuntime::WorkLoop() {
       counters_.in_flight.fetch_add(1);
       observer.InFlightChanged(1);
       ExecutionStats stats;
-      ExecutionOutcome outcome = ExecuteConversation(**ctx, lease, *source_, stop_, &stats, &observer);
+      ExecutionOutcome outcome =
+          ExecuteConversation(**ctx, lease, *source_, stop_, &stats, &observer);
       counters_.in_flight.fetch_sub(1);
       observer.InFlightChanged(-1);
       counters_.turns.fetch_add(stats.turns);
