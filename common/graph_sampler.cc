@@ -23,8 +23,10 @@ absl::StatusOr<std::vector<double>> Normalise(
     if (!std::isfinite(w) || w < 0)
       return absl::InvalidArgumentError(absl::StrCat(where, ": bad weight"));
     out[it->second] = w;
-    total += w;
   }
+  // Summed in declaration order too, so the total is bit-identical however
+  // the map happens to iterate.
+  for (double w : out) total += w;
   if (total > 0) {
     for (double& w : out) w /= total;
   }

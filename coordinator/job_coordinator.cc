@@ -6,6 +6,7 @@
 #include "common/job_defaults.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "google/protobuf/util/message_differencer.h"
 
 namespace codi {
 namespace {
@@ -99,7 +100,9 @@ absl::StatusOr<std::string> JobCoordinator::SubmitJob(const codi::v1::JobSpec& s
   }
   if (auto it = jobs_.find(job_id); it != jobs_.end()) {
     const auto& existing = it->second->record;
-    if (existing.spec().SerializeAsString() != spec.SerializeAsString() ||
+    // Compared field by field: the spec holds maps, whose serialised byte
+    // order is not stable from one process to the next.
+    if (!google::protobuf::util::MessageDifferencer::Equals(existing.spec(), spec) ||
         existing.documents_path() != documents_path) {
       return absl::AlreadyExistsError(absl::StrCat(
           "job '", job_id,

@@ -152,7 +152,7 @@ TEST(Observability, PrometheusScrapesTheServiceAndItsAnswersMatchTheReport) {
     GTEST_SKIP() << "prometheus is not installed (scripts/install-deps.sh installs it)";
   TempDir dir;
   Servers s{dir};
-  ASSERT_TRUE(s.Start(2, {"--latency-ms", "10", "--fail-500", "0.05", "--fault-seed", "9"}));
+  ASSERT_TRUE(s.Start(2, {"--latency-ms", "20", "--fail-500", "0.05", "--fault-seed", "9"}));
   const int prom_port = FreePort();
   const std::string prom = "127.0.0.1:" + std::to_string(prom_port);
   std::string targets = "'" + s.coordinator_metrics + "'";
@@ -167,13 +167,23 @@ TEST(Observability, PrometheusScrapesTheServiceAndItsAnswersMatchTheReport) {
       prometheus.Start({"/usr/bin/prometheus", "--config.file=" + dir.File("prometheus.yml"),
                         "--storage.tsdb.path=" + dir.File("tsdb"), "--web.listen-address=" + prom},
                        dir.File("prometheus.out"), dir.File("prometheus.err")));
+  // Submit only once Prometheus has scraped all three targets, so that it
+  // sees the job's traffic from its start (the job lasts a few seconds).
+  const double targets_n = 1.0 + static_cast<double>(s.worker_metrics.size());
+  double up = -1;
+  for (int i = 0; i < 150 && up != targets_n; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    up = QueryScalar(prom, "sum(up)");
+  }
+  ASSERT_EQ(up, targets_n) << ReadFile(dir.File("prometheus.err")).substr(0, 2000);
   const std::string job = s.Submit(10);  // 500 conversations
   ASSERT_FALSE(job.empty());
-  // While the job runs, Prometheus sees teacher traffic.
+  // While the job runs, Prometheus sees teacher traffic. The window is long
+  // enough to hold two scrapes of a rising counter whenever this loop asks.
   double rate = -1;
   for (int i = 0; i < 100 && rate <= 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    rate = QueryScalar(prom, "sum(rate(codi_teacher_requests_total[5s]))");
+    rate = QueryScalar(prom, "sum(rate(codi_teacher_requests_total[30s]))");
   }
   EXPECT_GT(rate, 0) << ReadFile(dir.File("prometheus.err")).substr(0, 2000);
   ASSERT_EQ(s.Watch(job), 0);
