@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   prometheus
   procps
+  python3 python3-yaml python3-kubernetes
 )
 
 missing=()
@@ -19,6 +20,14 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+
+# kubectl (for `kubectl kustomize` in the deploy tests): Debian's
+# kubernetes-client, unless a kubectl is already on the machine (another
+# package of it would conflict with Debian's).
+if ! command -v kubectl >/dev/null 2>&1 &&
+  ! dpkg-query -W -f='${Status}' kubernetes-client 2>/dev/null | grep -q "install ok installed"; then
+  missing+=(kubernetes-client)
+fi
 
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "install-deps: all ${#PACKAGES[@]} packages already installed"
