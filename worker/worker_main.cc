@@ -3,8 +3,13 @@
 // current turns finish, hand the rest back, exit 0.
 #include <unistd.h>
 
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <thread>
 
+#include "absl/time/clock.h"
 #include "common/flags.h"
 #include "common/logging.h"
 #include "common/metrics_server.h"
@@ -20,7 +25,7 @@ int main(int argc, char** argv) {
   flags.AddUsage("codi-worker --coordinator HOST:PORT [--teacher URL]... [--concurrency N]");
   std::string coordinator = "127.0.0.1:7070", worker_id, log_level = "info", metrics_listen;
   std::vector<std::string> teachers;
-  int64_t concurrency = 32, heartbeat_ms = 10000, poll_ms = 500;
+  int64_t concurrency = 32, heartbeat_ms = 10000, poll_ms = 500, shutdown_deadline_s = 60;
   flags.String("coordinator", "CODI_COORDINATOR", &coordinator, "coordinator gRPC address");
   flags.StringList(
       "teacher", "CODI_TEACHER", &teachers,
@@ -31,6 +36,9 @@ int main(int argc, char** argv) {
   flags.Int("heartbeat-ms", "CODI_HEARTBEAT_MS", &heartbeat_ms, "interval of lease heartbeats");
   flags.Int("poll-ms", "CODI_POLL_MS", &poll_ms,
             "wait between lease attempts when there is no work");
+  flags.Int("shutdown-deadline-s", "CODI_SHUTDOWN_DEADLINE_S", &shutdown_deadline_s,
+            "after SIGTERM, seconds in-flight turns get to finish before the worker hands "
+            "their conversations back and exits 0 (keep below the pod's grace period)");
   flags.String("log-level", "CODI_LOG_LEVEL", &log_level, "debug, info, warning or error");
   flags.String("metrics-listen", "CODI_METRICS_LISTEN", &metrics_listen,
                "serve Prometheus /metrics on HOST:PORT (empty: off; port 0 picks one, printed as "
@@ -43,9 +51,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   codi::SetLogLevel(level);
-  if (concurrency < 1 || concurrency > 4096 || heartbeat_ms < 100 || poll_ms < 10) {
-    std::cerr
-        << "codi-worker: --concurrency must be 1..4096, --heartbeat-ms >= 100, --poll-ms >= 10\n";
+  if (concurrency < 1 || concurrency > 4096 || heartbeat_ms < 100 || poll_ms < 10 ||
+      shutdown_deadline_s < 0) {
+    std::cerr << "codi-worker: --concurrency must be 1..4096, --heartbeat-ms >= 100, --poll-ms "
+                 ">= 10, --shutdown-deadline-s >= 0\n";
     return 2;
   }
   if (worker_id.empty()) {
@@ -80,9 +89,25 @@ int main(int argc, char** argv) {
         });
   };
   codi::WorkerRuntime runtime(&source, options);
+  std::atomic<bool> stopping{false};
   codi::WatchTerminationSignals([&](int signo) {
-    codi::Log(codi::LogLevel::kInfo, "worker_stopping", {{"signal", std::to_string(signo)}});
+    codi::Log(
+        codi::LogLevel::kInfo, "worker_stopping",
+        {{"signal", std::to_string(signo)}, {"deadline_s", std::to_string(shutdown_deadline_s)}});
     runtime.Stop();
+    if (stopping.exchange(true)) return;
+    // Turns still in flight at the deadline are abandoned: their
+    // conversations go back to the coordinator (which refuses any later
+    // report of theirs) and the worker exits 0 before the pod's grace
+    // period runs out. Run() returning first ends the process normally.
+    std::thread([&runtime, shutdown_deadline_s] {
+      absl::SleepFor(absl::Seconds(shutdown_deadline_s));
+      const int released = runtime.ReleaseHeld();
+      codi::Log(codi::LogLevel::kWarning, "shutdown_deadline",
+                {{"released", std::to_string(released)}});
+      std::fflush(nullptr);
+      std::_Exit(0);
+    }).detach();
   });
   codi::Log(codi::LogLevel::kInfo, "worker_started",
             {{"worker", worker_id},

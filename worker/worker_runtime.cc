@@ -16,9 +16,29 @@ std::string KeyText(const codi::v1::ConversationKey& key) {
 WorkerRuntime::WorkerRuntime(WorkSource* source, WorkerOptions options)
     : source_(source), options_(std::move(options)) {}
 
-WorkerRuntime::~WorkerRuntime() { Stop(); }
+WorkerRuntime::~WorkerRuntime() {
+  Stop();
+  heartbeat_stop_.store(true);
+}
 
 void WorkerRuntime::Stop() { stop_.store(true); }
+
+int WorkerRuntime::ReleaseHeld() {
+  codi::v1::ReleaseRequest release;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [text, held] : held_) {
+      *release.add_keys() = held.first;
+      release.add_epochs(held.second);
+    }
+  }
+  if (release.keys().empty()) return 0;
+  if (absl::Status status = source_->Release(release); !status.ok()) {
+    Log(LogLevel::kWarning, "release_failed", {{"error", std::string(status.message())}});
+    return 0;
+  }
+  return release.keys_size();
+}
 
 absl::StatusOr<std::shared_ptr<const JobContext>> WorkerRuntime::ContextFor(
     const std::string& job_id) {
@@ -141,7 +161,7 @@ void WorkerRuntime::WorkLoop() {
 
 void WorkerRuntime::HeartbeatLoop() {
   absl::Time next = absl::Now() + options_.heartbeat_interval;
-  while (!stop_.load()) {
+  while (!heartbeat_stop_.load()) {
     absl::SleepFor(absl::Milliseconds(50));
     if (absl::Now() < next) continue;
     next = absl::Now() + options_.heartbeat_interval;
@@ -169,7 +189,8 @@ absl::Status WorkerRuntime::Run() {
   for (int i = 0; i < options_.concurrency; ++i) threads.emplace_back([this] { WorkLoop(); });
   std::thread heartbeat([this] { HeartbeatLoop(); });
   for (auto& t : threads) t.join();
-  stop_.store(true);  // every work thread returned: stop the heartbeat too
+  stop_.store(true);
+  heartbeat_stop_.store(true);  // every work thread returned: stop the heartbeat too
   heartbeat.join();
   absl::MutexLock lock(&mu_);
   return fatal_;

@@ -57,6 +57,11 @@ class WorkerRuntime {
   // Stops leasing; in-flight conversations stop after their current teacher
   // call and are released. Safe from any thread (not from a signal handler).
   void Stop();
+  // Hands every conversation still being executed back to the coordinator
+  // (for a shutdown deadline that in-flight calls did not meet). Their
+  // threads' later reports are refused: a release supersedes the lease.
+  // Returns how many were handed back.
+  int ReleaseHeld();
 
   const WorkerCounters& counters() const { return counters_; }
 
@@ -69,6 +74,9 @@ class WorkerRuntime {
   WorkerOptions options_;
   WorkerCounters counters_;
   std::atomic<bool> stop_{false};
+  // Heartbeats go on after Stop() until the last conversation is done or
+  // handed back, so a long drain does not let its leases expire.
+  std::atomic<bool> heartbeat_stop_{false};
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<const JobContext>> contexts_
       ABSL_GUARDED_BY(mu_);

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <sstream>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -63,7 +64,7 @@ std::string Get(const std::string& address, const std::string& path) {
   return res && res->status == 200 ? res->body : "";
 }
 
-std::string JobYaml(int samples, const std::string& latency_note = "") {
+std::string JobYaml(int samples, int read_timeout_ms = 0) {
   return R"(name: ops
 seed: 3
 documents: {path: )" +
@@ -76,8 +77,19 @@ graph:
   links:
     - {name: ask, role: USER, instruction: Ask a short factual question., next: {answer: 1}}
     - {name: answer, role: AGENT, instruction: Answer with a span., next: {ask: 1}}
-teacher: {endpoints: ["http://127.0.0.1:9/v1"], backoff_base_ms: 10, backoff_max_ms: 50}
-)";
+teacher: {endpoints: ["http://127.0.0.1:9/v1"], backoff_base_ms: 10, backoff_max_ms: 50)" +
+         (read_timeout_ms > 0 ? ", read_timeout_ms: " + std::to_string(read_timeout_ms) : "") +
+         "}\n";
+}
+
+// The value of an unlabelled sample `name` on a /metrics page, or -1.
+double SampleValue(const std::string& page, const std::string& name) {
+  std::istringstream in(page);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
+  }
+  return -1;
 }
 
 struct Servers {
@@ -87,7 +99,8 @@ struct Servers {
   std::string sim_address, coordinator_address, coordinator_metrics;
   std::vector<std::string> worker_metrics;
 
-  bool Start(int n_workers, const std::vector<std::string>& sim_flags) {
+  bool Start(int n_workers, const std::vector<std::string>& sim_flags,
+             const std::vector<std::string>& worker_flags = {}) {
     std::vector<std::string> sim_argv = {kBin + "/codi-teacher-sim", "--listen", "127.0.0.1:0",
                                          "--keep-alive-s",           "1",        "--request-log",
                                          dir.File("requests.jsonl")};
@@ -104,10 +117,19 @@ struct Servers {
     for (int i = 0; i < n_workers; ++i) {
       auto w = std::make_unique<ChildProcess>();
       const std::string out = dir.File("worker" + std::to_string(i) + ".out");
-      if (!w->Start({kBin + "/codi-worker", "--coordinator", coordinator_address, "--teacher",
-                     "http://" + sim_address + "/v1", "--concurrency", "4", "--poll-ms", "50",
-                     "--metrics-listen", "127.0.0.1:0"},
-                    out, dir.File("worker" + std::to_string(i) + ".err"))) {
+      std::vector<std::string> argv = {kBin + "/codi-worker",
+                                       "--coordinator",
+                                       coordinator_address,
+                                       "--teacher",
+                                       "http://" + sim_address + "/v1",
+                                       "--concurrency",
+                                       "4",
+                                       "--poll-ms",
+                                       "50",
+                                       "--metrics-listen",
+                                       "127.0.0.1:0"};
+      argv.insert(argv.end(), worker_flags.begin(), worker_flags.end());
+      if (!w->Start(argv, out, dir.File("worker" + std::to_string(i) + ".err"))) {
         return false;
       }
       worker_metrics.push_back(MetricsAddress(out, 20));
@@ -117,8 +139,8 @@ struct Servers {
     return !sim_address.empty() && !coordinator_address.empty() && !coordinator_metrics.empty();
   }
 
-  std::string Submit(int samples) {
-    WriteFile(dir.File("job.yaml"), JobYaml(samples));
+  std::string Submit(int samples, int read_timeout_ms = 0) {
+    WriteFile(dir.File("job.yaml"), JobYaml(samples, read_timeout_ms));
     std::string out, err;
     int code = RunToCompletion({kBin + "/codi", "submit", dir.File("job.yaml"), "--coordinator",
                                 coordinator_address, "--job-id", "ops"},
@@ -275,6 +297,37 @@ TEST(Observability, AWorkerGivenSigtermMidJobExitsZeroWithoutLosingOrRepeatingAT
   for (const auto& [key, n] : answered) EXPECT_EQ(n, 1) << key;
   w->Signal(SIGTERM);
   EXPECT_EQ(w->Wait(60), 0);
+}
+
+TEST(Observability, AWorkerPastItsShutdownDeadlineHandsItsConversationsBackAndExitsZero) {
+  TempDir dir;
+  Servers s{dir};
+  // Every teacher call hangs for 30 s, far past the worker's 1 s deadline.
+  ASSERT_TRUE(s.Start(1, {"--hang", "1", "--hang-ms", "30000"}, {"--shutdown-deadline-s", "1"}));
+  ASSERT_FALSE(s.Submit(1, 60000).empty());
+  double in_flight = -1;
+  for (int i = 0; i < 100 && in_flight != 4; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    in_flight =
+        SampleValue(Get(s.worker_metrics[0], "/metrics"), "codi_worker_in_flight_conversations");
+  }
+  ASSERT_EQ(in_flight, 4) << "the worker never had its four conversations in flight";
+  const auto signalled = std::chrono::steady_clock::now();
+  s.workers[0]->Signal(SIGTERM);
+  EXPECT_EQ(s.workers[0]->Wait(20), 0) << ReadFile(dir.File("worker0.err"));
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - signalled).count();
+  EXPECT_GE(waited, 1.0) << "the worker did not give its turns the deadline";
+  EXPECT_LT(waited, 15.0) << "the worker waited for the hung calls instead of its deadline";
+  EXPECT_NE(ReadFile(dir.File("worker0.err")).find("shutdown_deadline"), std::string::npos);
+  // The coordinator has the four conversations back: none leased.
+  const std::string leased = "codi_conversations{job=\"ops\",state=\"leased\"}";
+  double value = -1;
+  for (int i = 0; i < 50 && value != 0; ++i) {
+    value = SampleValue(Get(s.coordinator_metrics, "/metrics"), leased);
+    if (value != 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(value, 0) << Get(s.coordinator_metrics, "/metrics");
 }
 
 }  // namespace
