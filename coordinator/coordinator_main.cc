@@ -112,6 +112,10 @@ int main(int argc, char** argv) {
   });
   stop.WaitForNotification();
   codi::Log(codi::LogLevel::kInfo, "coordinator_stopping", {});
+  // Readiness first: probes see NOT_SERVING while in-flight calls finish.
+  if (auto* health = server->GetHealthCheckService(); health != nullptr) {
+    health->SetServingStatus(false);
+  }
   client_service.StopWatches();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   server->Wait();
