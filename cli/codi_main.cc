@@ -9,6 +9,7 @@
 #include "cli/remote_commands.h"
 #include "cli/run_command.h"
 #include "common/flags.h"
+#include "common/job_spec_loader.h"
 #include "common/version.h"
 #include "coordinator/job_report.h"
 
@@ -27,6 +28,7 @@ constexpr char kUsage[] =
     "  codi report JOB_ID --state DIR [--json]\n"
     "  codi import-coqa FILE --out DOCS.jsonl\n"
     "  codi import-quac FILE --out DOCS.jsonl\n"
+    "  codi validate JOB.yaml...                # checks job specs, prints what each holds\n"
     "  codi version\n"
     "\n"
     "Run `codi COMMAND --help` for a command's flags. Exit codes: 0 success, 1 runtime\n"
@@ -123,6 +125,30 @@ int ReportCommand(int argc, char** argv) {
   return 0;
 }
 
+// Checks job specs as `run` and `submit` read them (schema and semantics,
+// documents not opened): one line each, exit 2 if any is bad.
+int ValidateCommand(int argc, char** argv) {
+  FlagSet flags("codi validate", "check job specs without running them");
+  flags.AddUsage("codi validate JOB.yaml...");
+  if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
+  if (flags.positional().empty()) {
+    std::cerr << "codi validate: expected one or more job files (see --help)\n";
+    return 2;
+  }
+  int code = 0;
+  for (const std::string& path : flags.positional()) {
+    auto spec = LoadJobSpecFile(path);
+    if (!spec.ok()) {
+      std::cerr << spec.status().message() << "\n";
+      code = 2;
+      continue;
+    }
+    std::cout << path << ": valid job '" << spec->name() << "', " << spec->graph().links_size()
+              << " links, documents " << spec->documents().path() << "\n";
+  }
+  return code;
+}
+
 template <typename ImportFn>
 int ImportCommand(int argc, char** argv, const char* name, const char* what, ImportFn import) {
   FlagSet flags(std::string("codi ") + name, what);
@@ -165,6 +191,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command == "run") return codi::RunCommand(argc, argv);
+  if (command == "validate") return codi::ValidateCommand(argc, argv);
   if (command == "submit") return codi::SubmitCommand(argc, argv);
   if (command == "status") return codi::StatusCommand(argc, argv);
   if (command == "watch") return codi::WatchCommand(argc, argv);

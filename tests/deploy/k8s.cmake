@@ -19,7 +19,12 @@ add_test(NAME Deploy.KustomizeRendersAndValidatesExampleOverlay
                  ${CMAKE_SOURCE_DIR}/deploy/k8s/overlays/example)
 add_test(NAME Deploy.ValidatorCatchesBrokenManifests
          COMMAND ${CODI_SYSTEM_PYTHON3} ${_codi_validate} --self-test)
-set_tests_properties(Deploy.KustomizeRendersAndValidatesBase
+# The job specs the ConfigMap carries are valid codi specs.
+file(GLOB _codi_k8s_jobs ${CMAKE_SOURCE_DIR}/deploy/k8s/base/jobs/*.yaml)
+add_test(NAME Deploy.JobSpecsOfTheConfigMapAreValid
+         COMMAND ${CMAKE_BINARY_DIR}/bin/codi validate ${_codi_k8s_jobs})
+set_tests_properties(Deploy.JobSpecsOfTheConfigMapAreValid
+                     Deploy.KustomizeRendersAndValidatesBase
                      Deploy.KustomizeRendersAndValidatesExampleOverlay
                      Deploy.ValidatorCatchesBrokenManifests
                      PROPERTIES LABELS deploy TIMEOUT 120)

@@ -56,6 +56,12 @@ TEST(CodiCli, AnswersBadUsageAndBadInputWithExitCode2AndAClearLine) {
        {"report", "job", "--state", "/nonexistent/state"},
        "does not exist"},
       {"import without out", "", {"import-coqa", "x.json"}, "expected FILE and --out"},
+      {"validate without a job", "", {"validate"}, "expected one or more job files"},
+      {"validate of a bad spec",
+       "name: t\ngraph:\n  start: {q: 1}\n  length: {n: 0}\n  links:\n"
+       "    - {name: q, role: USER, next: {q: 1}}\n",
+       {"validate", "JOB"},
+       "job.yaml:4: graph.length"},
       {"import of a missing file",
        "",
        {"import-quac", "/nonexistent/q.json", "--out", "o.jsonl"},
@@ -77,7 +83,8 @@ TEST(CodiCli, AnswersBadUsageAndBadInputWithExitCode2AndAClearLine) {
 }
 
 TEST(CodiCli, EveryCommandAnswersHelp) {
-  for (const char* command : {"run", "export", "report", "import-coqa", "import-quac"}) {
+  for (const char* command :
+       {"run", "export", "report", "import-coqa", "import-quac", "validate"}) {
     std::string out, err;
     EXPECT_EQ(RunToCompletion({kCodi, command, "--help"}, 30, &out, &err), 0) << command;
     EXPECT_NE(out.find("Usage:"), std::string::npos) << command;
