@@ -1,96 +1,194 @@
 #!/usr/bin/python3
 """Validates rendered Kubernetes manifests offline and strictly.
 
-  validate_k8s.py --kubectl KUBECTL DIR...   renders each kustomization with
-                                             `kubectl kustomize DIR` and validates it
-  validate_k8s.py --self-test                shows that broken manifests are caught
+  validate_k8s.py [--kubectl KUBECTL] DIR...   renders each kustomization with
+                                               `KUBECTL kustomize DIR` (default:
+                                               kubectl on PATH) and validates it
+  validate_k8s.py --self-test                  shows that broken manifests are caught
+
+Exit 0 with one `ok  APIVERSION KIND NAME` line per object; 1 with the errors.
 
 The schema of the built-in kinds is the Kubernetes API's own, as carried by the
-generated models of the Python client (Debian's python3-kubernetes): every
-model lists its fields (`attribute_map`), their types (`openapi_types`), and
-its setters refuse None for required fields. Every key of every object must be
-a field of its type, every value of the field's type, every required field
-present. The prometheus-operator kinds (ServiceMonitor, PrometheusRule) are not
-in the client: their fields that codi uses are spelled out below from the
-operator's CRDs (monitoring.coreos.com/v1), and checked as strictly.
+generated models of the Python client (Debian's python3-kubernetes 22.6, i.e.
+Kubernetes 1.22): every model class lists its fields (`attribute_map`: attribute
+-> JSON key) and their types (`openapi_types`: 'str', 'int', 'list[V1Container]',
+'dict(str, str)', 'V1ObjectMeta', 'object', ...), and its setters raise
+ValueError("... must not be `None`") for the API's required fields. Every key
+of every object must be a field of its type, every value of the field's type,
+every required field present. The prometheus-operator kinds (ServiceMonitor,
+PrometheusRule) are not in the client: the fields of their CRDs
+(monitoring.coreos.com/v1) that codi can use are spelled out below and checked
+as strictly. Any other kind is an error.
+
+Run it with Debian's /usr/bin/python3 (python3-yaml, python3-kubernetes).
 """
-import inspect
+import copy
 import re
 import subprocess
 import sys
 
 import yaml
 from kubernetes.client import models
+from kubernetes.client.configuration import Configuration
 
-# int-or-string and other free-form fields appear as 'object' in the models.
-_PRIMITIVES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,),
-               "datetime": (str,), "date": (str,)}
-
-# monitoring.coreos.com/v1, the fields of the operator's CRDs that codi uses.
-_ENDPOINT = {"port": "str", "targetPort": "object", "path": "str", "scheme": "str",
-             "interval": "str", "scrapeTimeout": "str", "honorLabels": "bool",
-             "relabelings": "list[object]", "metricRelabelings": "list[object]"}
-_RULE = {"alert": "str", "record": "str", "expr": "str", "for": "str",
-         "labels": "dict(str, str)", "annotations": "dict(str, str)"}
-_CRDS = {
-    ("monitoring.coreos.com/v1", "ServiceMonitor"): {
-        "spec": {"jobLabel": "str", "selector": "V1LabelSelector",
-                 "namespaceSelector": {"any": "bool", "matchNames": "list[str]"},
-                 "endpoints": [_ENDPOINT], "targetLabels": "list[str]"}},
-    ("monitoring.coreos.com/v1", "PrometheusRule"): {
-        "spec": {"groups": [{"name": "str", "interval": "str", "rules": [_RULE]}]}},
+# (apiVersion, kind) -> model class. Explicit, so that a kind under the wrong
+# group (apps/v1 Service) is an unknown kind, not a V1Service.
+_KINDS = {
+    ("v1", "ConfigMap"): "V1ConfigMap",
+    ("v1", "Secret"): "V1Secret",
+    ("v1", "Service"): "V1Service",
+    ("v1", "ServiceAccount"): "V1ServiceAccount",
+    ("v1", "PersistentVolumeClaim"): "V1PersistentVolumeClaim",
+    ("v1", "Pod"): "V1Pod",
+    ("v1", "Namespace"): "V1Namespace",
+    ("apps/v1", "Deployment"): "V1Deployment",
+    ("apps/v1", "StatefulSet"): "V1StatefulSet",
+    ("apps/v1", "DaemonSet"): "V1DaemonSet",
+    ("batch/v1", "Job"): "V1Job",
+    ("batch/v1", "CronJob"): "V1CronJob",
+    ("policy/v1", "PodDisruptionBudget"): "V1PodDisruptionBudget",
+    ("autoscaling/v1", "HorizontalPodAutoscaler"): "V1HorizontalPodAutoscaler",
+    # autoscaling/v2 (GA in Kubernetes 1.23) is field for field autoscaling/v2beta2,
+    # the newest HPA schema the 22.6 client carries: validate against it.
+    ("autoscaling/v2", "HorizontalPodAutoscaler"): "V2beta2HorizontalPodAutoscaler",
+    ("networking.k8s.io/v1", "NetworkPolicy"): "V1NetworkPolicy",
+    ("networking.k8s.io/v1", "Ingress"): "V1Ingress",
+    ("rbac.authorization.k8s.io/v1", "Role"): "V1Role",
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): "V1RoleBinding",
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"): "V1ClusterRole",
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): "V1ClusterRoleBinding",
 }
-_CRD_REQUIRED = {"endpoints", "groups", "name", "expr", "selector", "spec"}
-# autoscaling/v2 is field for field autoscaling/v2beta2, which is what the
-# client of Debian 12 (22.6, Kubernetes 1.22) carries.
-_ALIASES = {"V2HorizontalPodAutoscaler": "V2beta2HorizontalPodAutoscaler"}
-# Fields added to the API after Kubernetes 1.22 (the client's schema) that
-# codi uses, declared as the API defines them: Probe.grpc (GRPCAction, beta in
-# 1.24, GA in 1.27; port required).
-_EXTENSIONS = {("V1Probe", "grpc"): {"port": "int", "service": "str"}}
-_CRD_REQUIRED.add("port")
+
+class Obj:
+    """An explicitly declared object type: its fields and the required ones."""
+
+    def __init__(self, name, fields, required=(), check=None):
+        self.name, self.fields, self.required, self.check = name, fields, set(required), check
 
 
-def _required(cls):
-    """Attributes whose setter refuses None (the API's required fields)."""
-    out = set()
-    for attr in cls.openapi_types:
-        prop = getattr(cls, attr, None)
-        if isinstance(prop, property) and prop.fset is not None:
-            if "must not be `None`" in inspect.getsource(prop.fset):
-                out.add(attr)
-    return out
+# Fields added to the API after Kubernetes 1.22 (the client's schema) that codi
+# uses, declared as the API defines them: Probe.grpc (GRPCAction; alpha 1.23,
+# beta and on by default 1.24, GA 1.27).
+_GRPC_ACTION = Obj("GRPCAction", {"port": "int", "service": "str"}, required=["port"])
+_EXTENSIONS = {("V1Probe", "grpc"): _GRPC_ACTION}
+
+# Free-form fields: typed 'object' in the models but not int-or-string.
+_FREE_FORM = {("V1ControllerRevision", "data"), ("V1ManagedFieldsEntry", "fields_v1"),
+              ("V1WatchEvent", "object"), ("V1CustomResourceSubresources", "status"),
+              ("V1alpha1StorageVersion", "spec")}
+# resource.Quantity fields: 'str' in the models; the API also takes a number.
+_QUANTITY = {("V1ResourceRequirements", "limits"), ("V1ResourceRequirements", "requests"),
+             ("V1EmptyDirVolumeSource", "size_limit")}
+
+# monitoring.coreos.com/v1, from the prometheus-operator CRDs: the fields codi
+# can use (a field the operator has but that is not listed here is reported as
+# unknown: add it here when it is needed).
+_RELABEL = Obj("RelabelConfig", {
+    "sourceLabels": "list[str]", "separator": "str", "targetLabel": "str", "regex": "str",
+    "modulus": "int", "replacement": "str", "action": "str"})
+_ENDPOINT = Obj("Endpoint", {
+    "port": "str", "targetPort": "int-or-string", "path": "str", "scheme": "str",
+    "params": "dict(str, list[str])", "interval": "str", "scrapeTimeout": "str",
+    "honorLabels": "bool", "honorTimestamps": "bool",
+    "relabelings": [_RELABEL], "metricRelabelings": [_RELABEL]})
+_SERVICE_MONITOR_SPEC = Obj("ServiceMonitorSpec", {
+    "jobLabel": "str", "targetLabels": "list[str]", "podTargetLabels": "list[str]",
+    "selector": "V1LabelSelector",
+    "namespaceSelector": Obj("NamespaceSelector", {"any": "bool", "matchNames": "list[str]"}),
+    "endpoints": [_ENDPOINT], "sampleLimit": "int"}, required=["selector"])
+
+
+def _alert_xor_record(value, path, errors):
+    if ("alert" in value) == ("record" in value):
+        errors.append(f"{path}: exactly one of alert and record is required")
+
+
+_RULE = Obj("Rule", {"alert": "str", "record": "str", "expr": "int-or-string", "for": "str",
+                     "labels": "dict(str, str)", "annotations": "dict(str, str)"},
+            required=["expr"], check=_alert_xor_record)
+_RULE_GROUP = Obj("RuleGroup", {"name": "str", "interval": "str", "rules": [_RULE]},
+                  required=["name", "rules"])
+_PROMETHEUS_RULE_SPEC = Obj("PrometheusRuleSpec", {"groups": [_RULE_GROUP]})
+
+
+def _crd(spec):
+    return Obj("", {"apiVersion": "str", "kind": "str", "metadata": "V1ObjectMeta", "spec": spec},
+               required=["metadata", "spec"])
+
+
+_CRDS = {
+    ("monitoring.coreos.com/v1", "ServiceMonitor"): _crd(_SERVICE_MONITOR_SPEC),
+    ("monitoring.coreos.com/v1", "PrometheusRule"): _crd(_PROMETHEUS_RULE_SPEC),
+}
+
+_PRIMITIVES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,),
+               "datetime": (str,), "date": (str,), "int-or-string": (int, str),
+               "quantity": (str, int, float)}
+
+_config = Configuration()
+_config.client_side_validation = True
+_required_cache = {}
+
+
+def required_attributes(cls):
+    """The attributes of a model class whose setter refuses None: the API's
+    required fields. Found by calling each setter with None on a bare instance
+    (robust to how the generator words its code), keeping the ValueErrors the
+    generator raises for required fields ("... must not be `None`") apart from
+    any other validation error."""
+    if cls not in _required_cache:
+        out = set()
+        obj = cls.__new__(cls)
+        obj.local_vars_configuration = _config
+        for attr in cls.openapi_types:
+            prop = getattr(cls, attr, None)
+            if not isinstance(prop, property) or prop.fset is None:
+                continue
+            try:
+                prop.fset(obj, None)
+            except ValueError as e:
+                if "must not be `None`" in str(e):
+                    out.add(attr)
+        _required_cache[cls] = out
+    return _required_cache[cls]
+
+
+def _type_name(value):
+    return "null" if value is None else type(value).__name__
 
 
 def _check(value, typ, path, errors):
-    if isinstance(typ, dict):  # a CRD object with fixed fields
-        if not isinstance(value, dict):
-            errors.append(f"{path}: expected an object")
-            return
-        for key, v in value.items():
-            if key not in typ:
-                errors.append(f"{path}.{key}: unknown field")
-            else:
-                _check(v, typ[key], f"{path}.{key}", errors)
-        for key in typ:
-            if key in _CRD_REQUIRED and key not in value and not (
-                    key == "selector" and "endpoints" not in typ):
-                errors.append(f"{path}.{key}: required field missing")
-        return
+    """Appends to errors every way value is not of type typ (a model type
+    string, an Obj, or [Obj] for a list of them)."""
     if isinstance(typ, list):
         if not isinstance(value, list):
-            errors.append(f"{path}: expected a list")
+            errors.append(f"{path}: expected a list, got {_type_name(value)}")
             return
         for i, v in enumerate(value):
             _check(v, typ[0], f"{path}[{i}]", errors)
         return
-    if typ == "object":
+    if isinstance(typ, Obj):
+        if not isinstance(value, dict):
+            errors.append(f"{path}: expected an object ({typ.name}), got {_type_name(value)}")
+            return
+        for key, v in value.items():
+            if key not in typ.fields:
+                errors.append(f"{_join(path, key)}: unknown field")
+            else:
+                _check(v, typ.fields[key], _join(path, key), errors)
+        for key in sorted(typ.required):
+            if key not in value:
+                errors.append(f"{_join(path, key)}: required field missing")
+        if typ.check:
+            typ.check(value, path, errors)
         return
+    if typ == "object":  # int-or-string, or free-form (the caller decides which)
+        typ = "int-or-string"
     if typ in _PRIMITIVES:
         ok = isinstance(value, _PRIMITIVES[typ]) and not (
-            typ in ("int", "float") and isinstance(value, bool))
+            isinstance(value, bool) and typ != "bool")
         if not ok:
-            errors.append(f"{path}: expected {typ}, got {type(value).__name__} {value!r}")
+            errors.append(f"{path}: expected {typ}, got {_type_name(value)} {value!r}")
         return
     m = re.fullmatch(r"list\[(.+)\]", typ)
     if m:
@@ -99,143 +197,254 @@ def _check(value, typ, path, errors):
     m = re.fullmatch(r"dict\(str, (.+)\)", typ)
     if m:
         if not isinstance(value, dict):
-            errors.append(f"{path}: expected a map")
+            errors.append(f"{path}: expected a map, got {_type_name(value)}")
             return
         for k, v in value.items():
             _check(v, m.group(1), f"{path}.{k}", errors)
         return
     cls = getattr(models, typ, None)
-    if cls is None:
-        errors.append(f"{path}: schema has no type {typ}")
+    if cls is None or not hasattr(cls, "openapi_types"):
+        errors.append(f"{path}: the schema has no type {typ}")
         return
     if not isinstance(value, dict):
-        errors.append(f"{path}: expected an object ({typ})")
+        errors.append(f"{path}: expected an object ({typ}), got {_type_name(value)}")
         return
     by_key = {k: a for a, k in cls.attribute_map.items()}
     for key, v in value.items():
+        sub = _join(path, key)
         if (typ, key) in _EXTENSIONS:
-            _check(v, _EXTENSIONS[(typ, key)], f"{path}.{key}", errors)
+            _check(v, _EXTENSIONS[(typ, key)], sub, errors)
             continue
-        if key not in by_key:
-            errors.append(f"{path}.{key}: unknown field")
+        attr = by_key.get(key)
+        if attr is None:
+            errors.append(f"{sub}: unknown field")
             continue
-        _check(v, cls.openapi_types[by_key[key]], f"{path}.{key}", errors)
-    for attr in sorted(_required(cls)):
+        ftype = cls.openapi_types[attr]
+        if (typ, attr) in _FREE_FORM:
+            continue
+        if (typ, attr) in _QUANTITY:
+            ftype = "dict(str, quantity)" if ftype == "dict(str, str)" else "quantity"
+        _check(v, ftype, sub, errors)
+    for attr in sorted(required_attributes(cls)):
         if cls.attribute_map[attr] not in value:
-            errors.append(f"{path}.{cls.attribute_map[attr]}: required field missing")
+            errors.append(f"{_join(path, cls.attribute_map[attr])}: required field missing")
+
+
+def _join(path, key):
+    return f"{path}.{key}" if path else key
 
 
 def validate(obj):
-    """Returns (label, errors) for one manifest."""
+    """Returns (label, errors) for one manifest; each error starts KIND/NAME:."""
     if not isinstance(obj, dict):
-        return "?", ["not an object"]
+        return "?", [f"?: not an object but {_type_name(obj)}"]
     api, kind = obj.get("apiVersion", ""), obj.get("kind", "")
-    name = (obj.get("metadata") or {}).get("name", "?")
-    label = f"{api} {kind} {name}"
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    name = meta.get("name") or "?"
     errors = []
-    if not (obj.get("metadata") or {}).get("name"):
+    if not meta.get("name"):
         errors.append("metadata.name: required field missing")
     if (api, kind) in _CRDS:
-        schema = dict(_CRDS[(api, kind)], apiVersion="str", kind="str", metadata="V1ObjectMeta")
-        _check(obj, schema, kind, errors)
+        _check(obj, _CRDS[(api, kind)], "", errors)
+    elif (api, kind) in _KINDS:
+        _check(obj, _KINDS[(api, kind)], "", errors)
     else:
-        version = api.split("/")[-1]
-        cls_name = f"{version[0].upper()}{version[1:]}{kind}" if version else ""
-        cls_name = _ALIASES.get(cls_name, cls_name)
-        if not kind or getattr(models, cls_name, None) is None:
-            errors.append(f"unknown kind {kind!r} of apiVersion {api!r}")
-        else:
-            _check(obj, cls_name, kind, errors)
-    return label, [f"{kind}/{name}: {e}" for e in errors]
+        errors.append(f"unknown kind {kind!r} of apiVersion {api!r}")
+    return f"{api} {kind} {name}", [f"{kind or '?'}/{name}: {e}" for e in errors]
 
 
 def validate_all(docs):
-    errors, labels = [], []
+    """Returns ([(label, ok)], errors) for a stream of manifests."""
+    results, errors, seen = [], [], set()
     for obj in docs:
         if obj is None:
             continue
         label, errs = validate(obj)
-        labels.append(label)
+        if label in seen:
+            errs.append(f"{label}: duplicate object")
+        seen.add(label)
+        results.append((label, not errs))
         errors.extend(errs)
-    return labels, errors
+    return results, errors
+
+
+def render(kubectl, directory):
+    """Returns (yaml text, None) or (None, error)."""
+    try:
+        r = subprocess.run([kubectl, "kustomize", directory], capture_output=True, text=True)
+    except (FileNotFoundError, PermissionError) as e:
+        return None, (f"cannot run kubectl ({kubectl!r}: {e}); install it "
+                      "(scripts/install-deps.sh installs Debian's kubernetes-client) "
+                      "or pass --kubectl PATH")
+    if r.returncode != 0:
+        return None, f"`{kubectl} kustomize {directory}` failed:\n{r.stderr}"
+    return r.stdout, None
 
 
 def self_test():
-    pod = {"containers": [{"name": "w", "image": "codi", "ports": [{"containerPort": 9464}]}]}
-    good = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "w"},
+    """Feeds broken manifests to the validator; each must be caught, at the
+    right path. Returns the exit status."""
+    failures = []
+
+    def expect(what, ok):
+        print(f"{'ok  ' if ok else 'FAIL'} {what}")
+        if not ok:
+            failures.append(what)
+
+    # The required-field detection itself, against fields the API requires.
+    for cls, want, not_want in [
+            ("V1Container", {"name"}, {"image"}), ("V1PodSpec", {"containers"}, set()),
+            ("V1ContainerPort", {"container_port"}, {"name"}),
+            ("V1HTTPGetAction", {"port"}, {"path"}),
+            ("V1DeploymentSpec", {"selector", "template"}, {"replicas"}),
+            ("V1ObjectMeta", set(), {"name"}), ("V1EnvVar", {"name"}, {"value"}),
+            ("V2beta2HorizontalPodAutoscalerSpec", {"max_replicas", "scale_target_ref"},
+             {"min_replicas"})]:
+        req = required_attributes(getattr(models, cls))
+        expect(f"required fields of {cls} include {sorted(want)}, not {sorted(not_want)}",
+               want <= req and not (not_want & req))
+
+    container = {"name": "w", "image": "codi", "ports": [{"name": "m", "containerPort": 9464}],
+                 "env": [{"name": "A", "value": "1"}],
+                 "resources": {"requests": {"cpu": 1, "memory": "64Mi"}},
+                 "readinessProbe": {"grpc": {"port": 7070}},
+                 "livenessProbe": {"httpGet": {"path": "/health", "port": "m"}}}
+    good = {"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "w", "labels": {"a": "b"}},
             "spec": {"selector": {"matchLabels": {"a": "b"}},
-                     "template": {"metadata": {"labels": {"a": "b"}}, "spec": pod}}}
-    import copy
-    cases = []
-    b = copy.deepcopy(good)
-    b["spec"]["template"]["spec"]["containers"][0]["imagePullPolicyy"] = "Always"
-    cases.append((b, "spec.template.spec.containers[0].imagePullPolicyy: unknown field"))
-    b = copy.deepcopy(good)
-    b["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] = "9464"
-    cases.append((b, "spec.template.spec.containers[0].ports[0].containerPort: expected int"))
-    b = copy.deepcopy(good)
-    del b["spec"]["template"]["spec"]["containers"][0]["name"]
-    cases.append((b, "spec.template.spec.containers[0].name: required field missing"))
-    b = copy.deepcopy(good)
-    b["kind"] = "Deploymentt"
-    cases.append((b, "unknown kind 'Deploymentt'"))
-    cases.append(({"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
-                   "metadata": {"name": "m"},
-                   "spec": {"selector": {}, "endpoints": [{"port": "metrics", "intervall": "1s"}]}},
-                  "spec.endpoints[0].intervall: unknown field"))
-    cases.append(({"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
-                   "metadata": {"name": "r"},
-                   "spec": {"groups": [{"name": "g", "rules": [{"alert": "A"}]}]}},
-                  "spec.groups[0].rules[0].expr: required field missing"))
-    failures = 0
-    _, errs = validate_all([good])
-    if errs:
-        print("self-test: the good manifest was rejected:", errs)
-        failures += 1
-    for doc, want in cases:
+                     "strategy": {"rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 1}},
+                     "template": {"metadata": {"labels": {"a": "b"}},
+                                  "spec": {"containers": [container]}}}}
+    monitor = {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
+               "metadata": {"name": "m"},
+               "spec": {"selector": {"matchLabels": {"a": "b"}},
+                        "endpoints": [{"port": "metrics", "interval": "15s",
+                                       "relabelings": [{"sourceLabels": ["x"],
+                                                        "targetLabel": "y"}]}]}}
+    rule = {"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
+            "metadata": {"name": "r"},
+            "spec": {"groups": [{"name": "g", "rules": [{"alert": "A", "expr": "up == 0",
+                                                         "for": "5m"}]}]}}
+    for doc in (good, monitor, rule):
         _, errs = validate_all([doc])
-        if any(want in e for e in errs):
-            print(f"caught: {want}")
-        else:
-            print(f"MISSED: {want} (got {errs})")
-            failures += 1
-    print(f"self-test: {len(cases) - failures + (0 if failures else 0)} of {len(cases)} "
-          f"broken manifests caught" if not failures else f"self-test: {failures} failures")
+        expect(f"a valid {doc['kind']} passes {errs if errs else ''}", not errs)
+
+    def broken(base, edit):
+        doc = copy.deepcopy(base)
+        edit(doc)
+        return doc
+
+    c0 = lambda d: d["spec"]["template"]["spec"]["containers"][0]  # noqa: E731
+    cases = [
+        ("unknown field deep in a pod spec",
+         broken(good, lambda d: c0(d).update(imagePullPolicyy="Always")),
+         "Deployment/w: spec.template.spec.containers[0].imagePullPolicyy: unknown field"),
+        ("unknown field in a probe",
+         broken(good, lambda d: c0(d)["livenessProbe"]["httpGet"].update(paht="/x")),
+         "Deployment/w: spec.template.spec.containers[0].livenessProbe.httpGet.paht: "
+         "unknown field"),
+        ("string where an int is expected",
+         broken(good, lambda d: c0(d)["ports"][0].update(containerPort="9464")),
+         "Deployment/w: spec.template.spec.containers[0].ports[0].containerPort: expected int"),
+        ("int where a string is expected (env value)",
+         broken(good, lambda d: c0(d)["env"][0].update(value=1)),
+         "Deployment/w: spec.template.spec.containers[0].env[0].value: expected str"),
+        ("bool where an int is expected",
+         broken(good, lambda d: d["spec"].update(replicas=True)),
+         "Deployment/w: spec.replicas: expected int"),
+        ("a list where int-or-string is expected",
+         broken(good, lambda d: d["spec"]["strategy"]["rollingUpdate"].update(maxSurge=[1])),
+         "Deployment/w: spec.strategy.rollingUpdate.maxSurge: expected int-or-string"),
+        ("a map where a list is expected",
+         broken(good, lambda d: c0(d).update(args={"a": 1})),
+         "Deployment/w: spec.template.spec.containers[0].args: expected a list"),
+        ("missing required containers[].name",
+         broken(good, lambda d: c0(d).pop("name")),
+         "Deployment/w: spec.template.spec.containers[0].name: required field missing"),
+        ("missing required spec.template",
+         broken(good, lambda d: d["spec"].pop("template")),
+         "Deployment/w: spec.template: required field missing"),
+        ("missing required grpc probe port",
+         broken(good, lambda d: c0(d)["readinessProbe"]["grpc"].pop("port")),
+         "Deployment/w: spec.template.spec.containers[0].readinessProbe.grpc.port: "
+         "required field missing"),
+        ("missing metadata.name",
+         broken(good, lambda d: d["metadata"].pop("name")),
+         "Deployment/?: metadata.name: required field missing"),
+        ("unknown kind", broken(good, lambda d: d.update(kind="Deploymentt")),
+         "Deploymentt/w: unknown kind 'Deploymentt' of apiVersion 'apps/v1'"),
+        ("kind under the wrong group", broken(good, lambda d: d.update(kind="Service")),
+         "Service/w: unknown kind 'Service' of apiVersion 'apps/v1'"),
+        ("ServiceMonitor: unknown endpoint field",
+         broken(monitor, lambda d: d["spec"]["endpoints"][0].update(intervall="1s")),
+         "ServiceMonitor/m: spec.endpoints[0].intervall: unknown field"),
+        ("ServiceMonitor: unknown relabeling field",
+         broken(monitor, lambda d: d["spec"]["endpoints"][0]["relabelings"][0].update(
+             target_label="y")),
+         "ServiceMonitor/m: spec.endpoints[0].relabelings[0].target_label: unknown field"),
+        ("ServiceMonitor: missing selector",
+         broken(monitor, lambda d: d["spec"].pop("selector")),
+         "ServiceMonitor/m: spec.selector: required field missing"),
+        ("PrometheusRule: missing expr",
+         broken(rule, lambda d: d["spec"]["groups"][0]["rules"][0].pop("expr")),
+         "PrometheusRule/r: spec.groups[0].rules[0].expr: required field missing"),
+        ("PrometheusRule: both alert and record",
+         broken(rule, lambda d: d["spec"]["groups"][0]["rules"][0].update(record="x")),
+         "PrometheusRule/r: spec.groups[0].rules[0]: exactly one of alert and record"),
+        ("PrometheusRule: `for` as a number",
+         broken(rule, lambda d: d["spec"]["groups"][0]["rules"][0].update({"for": 5})),
+         "PrometheusRule/r: spec.groups[0].rules[0].for: expected str"),
+    ]
+    for what, doc, want in cases:
+        _, errs = validate_all([doc])
+        hit = any(e.startswith(want) for e in errs)
+        expect(f"caught {what}: {want}" if hit else f"missed {what}: {want} (got {errs})", hit)
+    _, errs = validate_all([good, good])
+    expect("caught a duplicate object", any("duplicate object" in e for e in errs))
+    print(f"self-test: {len(cases)} broken manifests, "
+          f"{'all caught' if not failures else f'{len(failures)} checks FAILED'}")
     return 1 if failures else 0
 
 
 def main(argv):
-    if "--self-test" in argv:
+    if argv == ["--self-test"]:
         return self_test()
-    kubectl = "kubectl"
-    dirs = []
-    i = 0
+    kubectl, dirs, i = "kubectl", [], 0
     while i < len(argv):
-        if argv[i] == "--kubectl":
+        if argv[i] == "--kubectl" and i + 1 < len(argv):
             kubectl = argv[i + 1]
             i += 2
-            continue
-        dirs.append(argv[i])
-        i += 1
+        elif argv[i].startswith("-"):
+            print(__doc__, file=sys.stderr)
+            return 2
+        else:
+            dirs.append(argv[i])
+            i += 1
     if not dirs:
-        print(__doc__)
+        print(__doc__, file=sys.stderr)
         return 2
     failed = False
     for d in dirs:
-        rendered = subprocess.run([kubectl, "kustomize", d], capture_output=True, text=True)
-        if rendered.returncode != 0:
-            print(f"{d}: kubectl kustomize failed:\n{rendered.stderr}")
+        text, err = render(kubectl, d)
+        if err:
+            print(f"{d}: error: {err}")
             failed = True
             continue
-        labels, errors = validate_all(yaml.safe_load_all(rendered.stdout))
-        for label in labels:
-            print(f"ok  {label}" if not any(e.startswith(label.split(' ')[1] + '/' +
-                                                          label.split(' ')[2] + ':')
-                                            for e in errors) else f"BAD {label}")
+        try:
+            docs = list(yaml.safe_load_all(text))
+        except yaml.YAMLError as e:
+            print(f"{d}: error: the rendered YAML does not parse: {e}")
+            failed = True
+            continue
+        results, errors = validate_all(docs)
+        for label, ok in results:
+            print(f"{'ok ' if ok else 'BAD'} {label}")
         for e in errors:
             print(f"error: {e}")
-        print(f"{d}: {len(labels)} objects, {len(errors)} errors")
-        failed = failed or bool(errors) or not labels
+        if not results:
+            errors.append("no objects rendered")
+        print(f"{d}: {len(results)} objects, {len(errors)} errors")
+        failed = failed or bool(errors)
     return 1 if failed else 0
 
 
