@@ -55,13 +55,21 @@ std::string HealthCheck(const std::string& address, std::string* error) {
   return bytes;
 }
 
+// Starts a coordinator on `dir`'s state directory, its output in NAME.out and
+// NAME.err; returns its gRPC address, or "" if it did not come up.
+std::string StartCoordinator(const TempDir& dir, const std::string& name, ChildProcess& process) {
+  if (!process.Start(
+          {kBin + "/codi-coordinator", "--listen", "127.0.0.1:0", "--state", dir.File("state")},
+          dir.File(name + ".out"), dir.File(name + ".err"))) {
+    return "";
+  }
+  return process.WaitForListenAddress(20);
+}
+
 TEST(Health, CoordinatorAnswersTheGrpcHealthCheckAndStopsCleanlyOnSigterm) {
   TempDir dir;
   ChildProcess coordinator;
-  ASSERT_TRUE(coordinator.Start(
-      {kBin + "/codi-coordinator", "--listen", "127.0.0.1:0", "--state", dir.File("state")},
-      dir.File("coordinator.out"), dir.File("coordinator.err")));
-  const std::string address = coordinator.WaitForListenAddress(20);
+  const std::string address = StartCoordinator(dir, "coordinator", coordinator);
   ASSERT_FALSE(address.empty()) << ReadFile(dir.File("coordinator.err"));
   std::string error;
   EXPECT_EQ(HealthCheck(address, &error), std::string("\x08\x01", 2)) << "SERVING; " << error;
@@ -70,10 +78,7 @@ TEST(Health, CoordinatorAnswersTheGrpcHealthCheckAndStopsCleanlyOnSigterm) {
   EXPECT_NE(ReadFile(dir.File("coordinator.err")).find("coordinator_stopped"), std::string::npos);
   // The state directory opens again: RocksDB was closed cleanly.
   ChildProcess again;
-  ASSERT_TRUE(again.Start(
-      {kBin + "/codi-coordinator", "--listen", "127.0.0.1:0", "--state", dir.File("state")},
-      dir.File("again.out"), dir.File("again.err")));
-  const std::string address2 = again.WaitForListenAddress(20);
+  const std::string address2 = StartCoordinator(dir, "again", again);
   ASSERT_FALSE(address2.empty()) << ReadFile(dir.File("again.err"));
   EXPECT_EQ(HealthCheck(address2, &error), std::string("\x08\x01", 2)) << error;
   again.Signal(SIGTERM);
