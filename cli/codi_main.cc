@@ -8,9 +8,9 @@
 #include "cli/quac_importer.h"
 #include "cli/remote_commands.h"
 #include "cli/run_command.h"
-#include "common/flags.h"
-#include "common/job_spec_loader.h"
-#include "common/version.h"
+#include "common/base/flags.h"
+#include "common/base/version.h"
+#include "common/spec/job_spec_loader.h"
 #include "coordinator/job_report.h"
 
 namespace codi {

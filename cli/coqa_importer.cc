@@ -13,8 +13,8 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "cli/document_import_sink.h"
-#include "common/json_parse.h"
-#include "common/status_macros.h"
+#include "common/base/json_parse.h"
+#include "common/base/status_macros.h"
 #include "nlohmann/json.hpp"
 
 namespace codi {

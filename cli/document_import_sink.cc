@@ -10,7 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "common/document_jsonl.h"
+#include "common/format/document_jsonl.h"
 
 namespace codi {
 

@@ -4,8 +4,8 @@
 #include <fstream>
 #include <iostream>
 
-#include "common/rocksdb_store.h"
-#include "common/status_macros.h"
+#include "common/base/status_macros.h"
+#include "common/storage/rocksdb_store.h"
 #include "coordinator/job_report.h"
 
 namespace codi {

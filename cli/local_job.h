@@ -6,8 +6,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "common/kv_store.h"
-#include "coordinator/result_exporter.h"
+#include "cli/result_exporter.h"
+#include "common/storage/kv_store.h"
 #include "coordinator/state_store.h"
 
 namespace codi {

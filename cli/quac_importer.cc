@@ -15,9 +15,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "cli/document_import_sink.h"
-#include "common/json_parse.h"
-#include "common/status_macros.h"
-#include "common/utf8.h"
+#include "common/base/json_parse.h"
+#include "common/base/status_macros.h"
+#include "common/base/utf8.h"
 #include "nlohmann/json.hpp"
 
 namespace codi {

@@ -4,11 +4,11 @@
 #include <iostream>
 
 #include "absl/synchronization/notification.h"
-#include "common/flags.h"
-#include "common/logging.h"
-#include "common/metrics_server.h"
-#include "common/rocksdb_store.h"
-#include "common/termination_signals.h"
+#include "common/base/flags.h"
+#include "common/base/logging.h"
+#include "common/service/metrics_server.h"
+#include "common/service/termination_signals.h"
+#include "common/storage/rocksdb_store.h"
 #include "coordinator/coordinator_metrics.h"
 #include "coordinator/grpc_services.h"
 #include "coordinator/job_coordinator.h"

@@ -6,10 +6,10 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "common/grpc_status.h"
-#include "common/job_defaults.h"
-#include "common/job_spec_validator.h"
-#include "common/logging.h"
+#include "common/base/logging.h"
+#include "common/service/grpc_status.h"
+#include "common/spec/job_defaults.h"
+#include "common/spec/job_spec_validator.h"
 #include "coordinator/job_report.h"
 
 namespace codi {

@@ -3,9 +3,9 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
-#include "common/job_defaults.h"
-#include "common/logging.h"
-#include "common/status_macros.h"
+#include "common/base/logging.h"
+#include "common/base/status_macros.h"
+#include "common/spec/job_defaults.h"
 #include "google/protobuf/util/message_differencer.h"
 
 namespace codi {

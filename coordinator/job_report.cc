@@ -10,9 +10,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "common/graph_sampler.h"
-#include "common/status_macros.h"
-#include "common/usage.h"
+#include "common/base/status_macros.h"
+#include "common/method/graph_sampler.h"
+#include "common/method/usage.h"
 
 namespace codi {
 namespace {

@@ -1,7 +1,7 @@
 #include "coordinator/state_store.h"
 
 #include "absl/time/clock.h"
-#include "common/key_codec.h"
+#include "common/storage/key_codec.h"
 
 namespace codi {
 namespace {

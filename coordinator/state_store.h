@@ -30,8 +30,8 @@
 #include "absl/time/time.h"
 #include "codi/v1/conversation.pb.h"
 #include "codi/v1/state.pb.h"
-#include "common/kv_store.h"
-#include "common/proto_table.h"
+#include "common/storage/kv_store.h"
+#include "common/storage/proto_table.h"
 
 namespace codi {
 

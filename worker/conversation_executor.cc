@@ -5,9 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/deterministic_rng.h"
-#include "common/logging.h"
-#include "common/usage.h"
+#include "common/base/deterministic_rng.h"
+#include "common/base/logging.h"
+#include "common/method/usage.h"
 
 namespace codi {
 namespace {

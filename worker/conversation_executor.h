@@ -13,10 +13,10 @@
 #include "absl/status/status.h"
 #include "codi/v1/job.pb.h"
 #include "codi/v1/work.pb.h"
-#include "common/prompt_builder.h"
-#include "common/teacher_client.h"
-#include "common/turn_validator.h"
-#include "common/work_source.h"
+#include "common/method/prompt_builder.h"
+#include "common/method/turn_validator.h"
+#include "common/service/work_source.h"
+#include "common/teacher/teacher_client.h"
 #include "worker/worker_observer.h"
 
 namespace codi {

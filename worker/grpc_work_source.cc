@@ -1,6 +1,6 @@
 #include "worker/grpc_work_source.h"
 
-#include "common/grpc_status.h"
+#include "common/service/grpc_status.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 

@@ -8,7 +8,7 @@
 
 #include "absl/time/time.h"
 #include "codi/v1/service.grpc.pb.h"
-#include "common/work_source.h"
+#include "common/service/work_source.h"
 
 namespace codi {
 

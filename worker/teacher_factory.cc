@@ -1,7 +1,7 @@
 #include "worker/teacher_factory.h"
 
-#include "common/http_teacher_client.h"
-#include "common/status_macros.h"
+#include "common/base/status_macros.h"
+#include "common/teacher/http_teacher_client.h"
 
 namespace codi {
 

@@ -10,8 +10,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "codi/v1/job.pb.h"
-#include "common/teacher_client.h"
-#include "common/teacher_stats.h"
+#include "common/teacher/teacher_client.h"
+#include "common/teacher/teacher_stats.h"
 
 namespace codi {
 

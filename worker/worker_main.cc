@@ -10,10 +10,10 @@
 #include <thread>
 
 #include "absl/time/clock.h"
-#include "common/flags.h"
-#include "common/logging.h"
-#include "common/metrics_server.h"
-#include "common/termination_signals.h"
+#include "common/base/flags.h"
+#include "common/base/logging.h"
+#include "common/service/metrics_server.h"
+#include "common/service/termination_signals.h"
 #include "worker/grpc_work_source.h"
 #include "worker/teacher_factory.h"
 #include "worker/worker_metrics.h"

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "common/teacher_stats.h"
+#include "common/teacher/teacher_stats.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"

@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/logging.h"
+#include "common/base/logging.h"
 
 namespace codi {
 namespace {

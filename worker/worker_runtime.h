@@ -15,8 +15,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "common/teacher_client.h"
-#include "common/work_source.h"
+#include "common/service/work_source.h"
+#include "common/teacher/teacher_client.h"
 #include "worker/conversation_executor.h"
 
 namespace codi {

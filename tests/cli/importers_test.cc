@@ -9,7 +9,7 @@
 
 #include "cli/coqa_importer.h"
 #include "cli/quac_importer.h"
-#include "common/document_jsonl.h"
+#include "common/format/document_jsonl.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"

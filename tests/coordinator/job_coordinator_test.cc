@@ -2,10 +2,10 @@
 
 #include <fstream>
 
-#include "common/job_defaults.h"
-#include "common/memory_store.h"
+#include "common/spec/job_defaults.h"
 #include "gtest/gtest.h"
 #include "tests/support/child_process.h"
+#include "tests/support/memory_store.h"
 #include "worker/worker_runtime.h"
 
 namespace codi {

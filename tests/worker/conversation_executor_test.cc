@@ -4,11 +4,11 @@
 #include <fstream>
 
 #include "absl/synchronization/mutex.h"
-#include "common/job_defaults.h"
-#include "common/memory_store.h"
+#include "common/spec/job_defaults.h"
 #include "coordinator/job_coordinator.h"
 #include "gtest/gtest.h"
 #include "tests/support/child_process.h"
+#include "tests/support/memory_store.h"
 
 namespace codi {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "common/teacher_client.h"
+#include "common/teacher/teacher_client.h"
 
 namespace codi {
 

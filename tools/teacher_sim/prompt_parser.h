@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "common/teacher_client.h"
+#include "common/teacher/teacher_client.h"
 
 namespace codi {
 

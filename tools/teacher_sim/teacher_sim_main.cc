@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "common/flags.h"
+#include "common/base/flags.h"
 #include "tools/teacher_sim/listen_address.h"
 #include "tools/teacher_sim/teacher_sim.h"
 
