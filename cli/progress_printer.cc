@@ -6,6 +6,21 @@
 #include "absl/strings/str_format.h"
 
 namespace codi {
+
+ProgressSnapshot SnapshotOf(const codi::v1::JobStatus& status) {
+  ProgressSnapshot s;
+  s.done = status.conversations_done();
+  s.failed = status.conversations_failed();
+  s.in_flight = status.conversations_in_flight();
+  s.total = status.conversations_estimated_total();
+  s.turns = status.turns();
+  s.completion_tokens = status.usage().completion_tokens();
+  s.conversations_per_second = status.conversations_per_second();
+  s.turns_per_second = status.turns_per_second();
+  s.tokens_per_second = status.tokens_per_second();
+  return s;
+}
+
 namespace {
 
 std::string Clock(double seconds) {

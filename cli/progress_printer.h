@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "codi/v1/service.pb.h"
 
 namespace codi {
 
@@ -21,6 +22,9 @@ struct ProgressSnapshot {
   // when unset they are averaged over the time since `start`.
   std::optional<double> conversations_per_second, turns_per_second, tokens_per_second;
 };
+
+// The figures of a JobStatus that the progress line shows, rates included.
+ProgressSnapshot SnapshotOf(const codi::v1::JobStatus& status);
 
 class ProgressPrinter {
  public:

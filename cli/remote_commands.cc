@@ -6,16 +6,18 @@
 #include <iostream>
 #include <memory>
 
-#include "absl/time/clock.h"
 #include "cli/progress_printer.h"
 #include "cli/result_exporter.h"
 #include "codi/v1/service.grpc.pb.h"
+#include "common/base/clock.h"
 #include "common/base/flags.h"
 #include "common/service/grpc_status.h"
 #include "common/spec/job_spec_loader.h"
+#include "coordinator/job_status.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "nlohmann/json.hpp"
 
 namespace codi {
 namespace {
@@ -74,7 +76,7 @@ struct JobCommand {
 };
 
 void PrintStatus(const codi::v1::JobStatus& s) {
-  std::cout << "job " << s.job_id() << ": " << s.state();
+  std::cout << "job " << s.job_id() << ": " << JobStateName(s.state());
   if (!s.failure().empty()) std::cout << " (" << s.failure() << ")";
   std::cout << "\n  conversations: " << s.conversations_done() << " done, "
             << s.conversations_failed() << " failed, " << s.conversations_in_flight()
@@ -166,7 +168,10 @@ int StatusCommand(int argc, char** argv) {
     options.preserve_proto_field_names = true;
     options.always_print_primitive_fields = true;
     (void)google::protobuf::util::MessageToJsonString(status, &text, options);
-    std::cout << text << "\n";
+    // Users see state names ("running"), not the enum's.
+    nlohmann::ordered_json json_status = nlohmann::ordered_json::parse(text);
+    json_status["state"] = JobStateName(status.state());
+    std::cout << json_status.dump() << "\n";
   } else {
     PrintStatus(status);
   }
@@ -188,28 +193,19 @@ int WatchCommand(int argc, char** argv) {
   request.set_interval_ms(static_cast<uint32_t>(std::max<int64_t>(interval_ms, 100)));
   auto reader = stub->WatchJob(&context, request);
   const bool bar = progress == "bar" || (progress == "auto" && isatty(STDERR_FILENO));
-  ProgressPrinter printer(bar, absl::Now());
+  Clock* clock = RealClock();
+  ProgressPrinter printer(bar, clock->Now());
   codi::v1::JobStatus status;
   bool any = false;
   while (reader->Read(&status)) {
     any = true;
-    ProgressSnapshot s;
-    s.done = status.conversations_done();
-    s.failed = status.conversations_failed();
-    s.in_flight = status.conversations_in_flight();
-    s.total = status.conversations_estimated_total();
-    s.turns = status.turns();
-    s.completion_tokens = status.usage().completion_tokens();
-    s.conversations_per_second = status.conversations_per_second();
-    s.turns_per_second = status.turns_per_second();
-    s.tokens_per_second = status.tokens_per_second();
-    printer.Print(s, absl::Now());
+    printer.Print(SnapshotOf(status), clock->Now());
   }
   grpc::Status rpc = reader->Finish();
   printer.Finish();
   if (!rpc.ok()) return Fail("watch", cmd.coordinator, rpc);
-  if (any) std::cerr << "job " << status.job_id() << " " << status.state() << "\n";
-  return status.state() == "failed" ? 1 : 0;
+  if (any) std::cerr << "job " << status.job_id() << " " << JobStateName(status.state()) << "\n";
+  return status.state() == codi::v1::JOB_STATE_FAILED ? 1 : 0;
 }
 
 int CancelCommand(int argc, char** argv) {

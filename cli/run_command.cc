@@ -7,15 +7,15 @@
 #include <iostream>
 #include <thread>
 
-#include "absl/time/clock.h"
 #include "cli/local_job.h"
 #include "cli/progress_printer.h"
 #include "common/base/flags.h"
 #include "common/base/logging.h"
 #include "common/service/termination_signals.h"
-#include "common/spec/job_defaults.h"
 #include "common/spec/job_spec_loader.h"
 #include "coordinator/job_coordinator.h"
+#include "coordinator/job_status.h"
+#include "coordinator/progress_rates.h"
 #include "worker/teacher_factory.h"
 #include "worker/worker_runtime.h"
 
@@ -63,24 +63,23 @@ int RunCommand(int argc, char** argv) {
     std::cerr << "codi run: " << loaded.status().message() << "\n";
     return 2;
   }
-  codi::v1::JobSpec spec = WithDefaults(*loaded);
-  if (!docs.empty()) spec.mutable_documents()->set_path(docs);
-  if (spec.documents().path().empty()) {
+  if (!docs.empty()) loaded->mutable_documents()->set_path(docs);
+  if (loaded->documents().path().empty()) {
     std::cerr << "codi run: no documents: set documents.path in the job or pass --docs FILE\n";
     return 2;
   }
-  if (teachers.empty() && spec.teacher().endpoints().empty()) {
+  if (teachers.empty() && loaded->teacher().endpoints().empty()) {
     std::cerr << "codi run: no teacher endpoint: set teacher.endpoints in the job or pass "
                  "--teacher URL\n";
     return 2;
   }
   // Endpoints given on the command line are not part of the job's identity:
   // a resumed run may point at other replicas.
-  const std::string job_id = spec.name();
+  const std::string job_id = loaded->name();
   if (state_dir.empty()) state_dir = "state/" + job_id;
   if (out_dir.empty()) out_dir = "out/" + job_id;
   std::error_code ec;
-  const std::string docs_path = std::filesystem::absolute(spec.documents().path(), ec).string();
+  const std::string docs_path = std::filesystem::absolute(loaded->documents().path(), ec).string();
 
   BlockTerminationSignals();
   auto state = OpenLocalState(state_dir, fsync);
@@ -88,27 +87,40 @@ int RunCommand(int argc, char** argv) {
     std::cerr << "codi run: " << state.status().message() << "\n";
     return 1;
   }
+  Clock* clock = RealClock();
   CoordinatorOptions coord_options;
   coord_options.recovered_lease_grace = absl::ZeroDuration();  // nobody else holds leases
+  coord_options.clock = clock;
   auto coordinator = JobCoordinator::Create(state->store.get(), coord_options);
   if (!coordinator.ok()) {
     std::cerr << "codi run: " << coordinator.status().message() << "\n";
     return 1;
   }
-  auto submitted = (*coordinator)->SubmitJob(spec, docs_path, job_id);
+  // The coordinator checks the spec and applies its defaults, as for `codi
+  // submit`; the job's settings are read back from it.
+  auto submitted = (*coordinator)->SubmitJob(*loaded, docs_path, job_id);
   if (!submitted.ok()) {
     std::cerr << "codi run: " << submitted.status().message() << "\n";
-    return submitted.status().code() == absl::StatusCode::kNotFound ||
-                   submitted.status().code() == absl::StatusCode::kAlreadyExists
+    const absl::StatusCode code = submitted.status().code();
+    return code == absl::StatusCode::kNotFound || code == absl::StatusCode::kAlreadyExists ||
+                   code == absl::StatusCode::kInvalidArgument
                ? 2
                : 1;
   }
+  codi::v1::JobSpecRequest spec_request;
+  spec_request.set_job_id(job_id);
+  auto job_spec = (*coordinator)->GetJobSpec(spec_request);
+  if (!job_spec.ok()) {
+    std::cerr << "codi run: " << job_spec.status().message() << "\n";
+    return 1;
+  }
+  const codi::v1::JobSpec& spec = job_spec->spec();
 
   WorkerOptions worker_options;
   worker_options.worker_id = "local";
   worker_options.concurrency = static_cast<int>(concurrency);
   worker_options.exit_when_idle = true;
-  worker_options.idle_poll = absl::Milliseconds(50);
+  worker_options.clock = clock;
   worker_options.make_teacher = [&teachers](const codi::v1::JobSpec& s) {
     return MakeTeacherForJob(s, teachers);
   };
@@ -125,37 +137,34 @@ int RunCommand(int argc, char** argv) {
   });
 
   const bool bar = progress == "bar" || (progress == "auto" && isatty(STDERR_FILENO));
-  std::atomic<bool> finished{false};
-  ProgressPrinter printer(bar, absl::Now());
+  ProgressPrinter printer(bar, clock->Now());
+  ProgressRates rates(clock);
   auto snapshot = [&] {
-    ProgressSnapshot s;
     auto p = (*coordinator)->Progress(job_id);
-    if (p.ok()) {
-      s.done = p->done;
-      s.failed = p->failed;
-      s.total = p->estimated_total;
-      s.turns = p->turns;
-      s.completion_tokens = p->usage.completion_tokens();
-    }
-    s.in_flight = runtime.counters().in_flight.load();
-    return s;
+    codi::v1::JobStatus status = p.ok() ? ToJobStatus(job_id, *p) : codi::v1::JobStatus();
+    rates.Update(&status);
+    return SnapshotOf(status);
   };
+  // Prints every `every` until the run ends; the end wakes it at once.
+  absl::Mutex finished_mu;
+  bool finished = false;
   std::thread progress_thread([&] {
     if (progress == "none") return;
     const absl::Duration every = bar ? absl::Milliseconds(250) : absl::Seconds(progress_every);
-    absl::Time next = absl::Now() + every;
-    while (!finished.load()) {
-      absl::SleepFor(absl::Milliseconds(50));
-      if (absl::Now() < next) continue;
-      next = absl::Now() + every;
-      printer.Print(snapshot(), absl::Now());
+    absl::MutexLock lock(&finished_mu);
+    while (
+        !clock->AwaitWithDeadline(&finished_mu, absl::Condition(&finished), clock->Now() + every)) {
+      printer.Print(snapshot(), clock->Now());
     }
   });
   absl::Status run_status = runtime.Run();
-  finished.store(true);
+  {
+    absl::MutexLock lock(&finished_mu);
+    finished = true;
+  }
   progress_thread.join();
   if (progress != "none") {
-    printer.Print(snapshot(), absl::Now());
+    printer.Print(snapshot(), clock->Now());
     printer.Finish();
   }
   if (interrupted.load()) {

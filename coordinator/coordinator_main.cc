@@ -76,7 +76,9 @@ int main(int argc, char** argv) {
     std::cerr << "codi-coordinator: " << coordinator.status().message() << "\n";
     return 1;
   }
-  codi::CoordinatorServiceImpl client_service(coordinator->get(), &store, state_dir + "/uploads");
+  codi::DocumentUploads uploads(state_dir + "/uploads");
+  codi::CoordinatorServiceImpl client_service(coordinator->get(), &store, &uploads,
+                                              codi::RealClock());
   codi::WorkServiceImpl work_service(coordinator->get());
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -117,6 +119,7 @@ int main(int argc, char** argv) {
     health->SetServingStatus(false);
   }
   client_service.StopWatches();
+  (*coordinator)->CancelWaits();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   server->Wait();
   metrics_server.Stop();

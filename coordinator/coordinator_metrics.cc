@@ -3,27 +3,14 @@
 #include <algorithm>
 #include <map>
 
+#include "coordinator/job_status.h"
+
 namespace codi {
 namespace {
 
 using prometheus::BuildCounter;
 using prometheus::BuildGauge;
 using prometheus::BuildHistogram;
-
-const char* JobStateLabel(codi::v1::JobState s) {
-  switch (s) {
-    case codi::v1::JOB_STATE_RUNNING:
-      return "running";
-    case codi::v1::JOB_STATE_SUCCEEDED:
-      return "succeeded";
-    case codi::v1::JOB_STATE_CANCELLED:
-      return "cancelled";
-    case codi::v1::JOB_STATE_FAILED:
-      return "failed";
-    default:
-      return "unknown";
-  }
-}
 
 }  // namespace
 
@@ -89,7 +76,7 @@ void CoordinatorMetrics::Refresh(JobCoordinator& coordinator, KvStore& kv,
   for (const auto& id : coordinator.JobIds()) {
     auto p = coordinator.Progress(id);
     if (!p.ok()) continue;
-    by_state[JobStateLabel(p->state)] += 1;
+    by_state[JobStateName(p->state)] += 1;
     conversations_.Add({{"job", id}, {"state", "pending"}})
         .Set(static_cast<double>(p->estimated_total -
                                  std::min(p->estimated_total, p->done + p->failed + p->leased)));

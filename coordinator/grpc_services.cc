@@ -1,34 +1,15 @@
 #include "coordinator/grpc_services.h"
 
-#include <filesystem>
-#include <fstream>
-#include <random>
+#include <algorithm>
+#include <optional>
 
-#include "absl/strings/str_format.h"
-#include "absl/time/clock.h"
-#include "common/base/logging.h"
 #include "common/service/grpc_status.h"
-#include "common/spec/job_defaults.h"
-#include "common/spec/job_spec_validator.h"
 #include "coordinator/job_report.h"
+#include "coordinator/job_status.h"
+#include "coordinator/progress_rates.h"
 
 namespace codi {
 namespace {
-
-const char* StateName(codi::v1::JobState s) {
-  switch (s) {
-    case codi::v1::JOB_STATE_RUNNING:
-      return "running";
-    case codi::v1::JOB_STATE_SUCCEEDED:
-      return "succeeded";
-    case codi::v1::JOB_STATE_CANCELLED:
-      return "cancelled";
-    case codi::v1::JOB_STATE_FAILED:
-      return "failed";
-    default:
-      return "unknown";
-  }
-}
 
 template <typename T>
 grpc::Status Respond(const absl::StatusOr<T>& result, T* response) {
@@ -39,91 +20,46 @@ grpc::Status Respond(const absl::StatusOr<T>& result, T* response) {
 
 }  // namespace
 
-codi::v1::JobStatus ToJobStatus(const std::string& job_id, const JobProgress& p) {
-  codi::v1::JobStatus s;
-  s.set_job_id(job_id);
-  s.set_state(StateName(p.state));
-  s.set_failure(p.failure);
-  s.set_conversations_created(p.created);
-  s.set_conversations_done(p.done);
-  s.set_conversations_failed(p.failed);
-  s.set_conversations_in_flight(p.leased);
-  s.set_conversations_estimated_total(p.estimated_total);
-  s.set_turns(p.turns);
-  s.set_documents_accepted(p.documents_accepted);
-  s.set_documents_skipped(p.documents_skipped);
-  s.set_documents_exhausted(p.documents_exhausted);
-  *s.mutable_usage() = p.usage;
-  s.set_created_unix_ms(p.created_unix_ms);
-  s.set_finished_unix_ms(p.finished_unix_ms);
-  return s;
-}
-
 CoordinatorServiceImpl::CoordinatorServiceImpl(JobCoordinator* coordinator, StateStore* store,
-                                               std::string upload_dir)
-    : coordinator_(coordinator), store_(store), upload_dir_(std::move(upload_dir)) {}
+                                               DocumentUploads* uploads, Clock* clock)
+    : coordinator_(coordinator), store_(store), uploads_(uploads), clock_(clock) {}
 
-grpc::Status CoordinatorServiceImpl::Submit(const codi::v1::SubmitJobRequest& request,
-                                            const std::string& documents_path,
-                                            codi::v1::SubmitJobResponse* response) {
-  // The same checks as a job file gets on the command line.
-  if (absl::Status valid = ValidateJobSpec(request.spec()); !valid.ok()) {
-    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat("spec: ", valid.message())));
-  }
-  codi::v1::JobSpec spec = WithDefaults(request.spec());
-  std::string path = documents_path.empty() ? spec.documents().path() : documents_path;
-  if (path.empty()) {
-    return ToGrpcStatus(absl::InvalidArgumentError(
-        "no documents: set documents.path (a path the coordinator can read) or stream them"));
-  }
-  auto job_id = coordinator_->SubmitJob(spec, path, request.job_id());
-  if (!job_id.ok()) return ToGrpcStatus(job_id.status());
-  response->set_job_id(*job_id);
-  return grpc::Status::OK;
+void CoordinatorServiceImpl::StopWatches() {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
 }
 
 grpc::Status CoordinatorServiceImpl::SubmitJob(grpc::ServerContext*,
                                                const codi::v1::SubmitJobRequest* request,
                                                codi::v1::SubmitJobResponse* response) {
-  return Submit(*request, request->documents_path(), response);
+  auto job_id =
+      coordinator_->SubmitJob(request->spec(), request->documents_path(), request->job_id());
+  if (!job_id.ok()) return ToGrpcStatus(job_id.status());
+  response->set_job_id(*job_id);
+  return grpc::Status::OK;
 }
 
 grpc::Status CoordinatorServiceImpl::SubmitJobWithDocuments(
     grpc::ServerContext*, grpc::ServerReader<codi::v1::SubmitJobChunk>* reader,
     codi::v1::SubmitJobResponse* response) {
-  std::error_code ec;
-  std::filesystem::create_directories(upload_dir_, ec);
-  std::mt19937_64 rng(std::random_device{}());
-  const std::string path = absl::StrFormat("%s/%016x.jsonl", upload_dir_, rng());
-  const std::string tmp = path + ".partial";
-  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-  if (!out) return grpc::Status(grpc::StatusCode::INTERNAL, "cannot write " + tmp);
+  auto upload = uploads_->Begin();
+  if (!upload.ok()) return ToGrpcStatus(upload.status());
   codi::v1::SubmitJobChunk chunk;
-  codi::v1::SubmitJobRequest submit;
-  bool have_submit = false;
-  uint64_t bytes = 0;
+  std::optional<codi::v1::SubmitJobRequest> submit;
   while (reader->Read(&chunk)) {
-    if (chunk.has_submit()) {
-      submit = chunk.submit();
-      have_submit = true;
-    }
-    out.write(chunk.documents().data(), static_cast<std::streamsize>(chunk.documents().size()));
-    bytes += chunk.documents().size();
+    if (chunk.has_submit()) submit = chunk.submit();
+    if (absl::Status s = upload->Append(chunk.documents()); !s.ok()) return ToGrpcStatus(s);
   }
-  out.close();
-  if (!out || !have_submit) {
-    std::filesystem::remove(tmp, ec);
-    return grpc::Status(
-        grpc::StatusCode::INVALID_ARGUMENT,
-        have_submit ? "cannot store the documents" : "the first chunk must carry the job spec");
+  if (!submit.has_value()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("the first chunk must carry the job spec"));
   }
-  // Durable before the job refers to it.
-  std::filesystem::rename(tmp, path, ec);
-  if (ec)
-    return grpc::Status(grpc::StatusCode::INTERNAL, "cannot store " + path + ": " + ec.message());
-  Log(LogLevel::kInfo, "documents_uploaded", {{"path", path}, {"bytes", std::to_string(bytes)}});
-  response->set_documents_bytes(bytes);
-  return Submit(submit, path, response);
+  auto path = upload->Commit();
+  if (!path.ok()) return ToGrpcStatus(path.status());
+  response->set_documents_bytes(upload->bytes());
+  auto job_id = coordinator_->SubmitJob(submit->spec(), *path, submit->job_id());
+  if (!job_id.ok()) return ToGrpcStatus(job_id.status());
+  response->set_job_id(*job_id);
+  return grpc::Status::OK;
 }
 
 grpc::Status CoordinatorServiceImpl::GetJob(grpc::ServerContext*, const codi::v1::JobRef* request,
@@ -156,41 +92,19 @@ grpc::Status CoordinatorServiceImpl::WatchJob(grpc::ServerContext* context,
                                               grpc::ServerWriter<codi::v1::JobStatus>* writer) {
   const absl::Duration interval = absl::Milliseconds(
       request->interval_ms() == 0 ? 1000 : std::max(100u, request->interval_ms()));
-  // Rates are smoothed over the updates sent so far (exponential average).
-  double conv_rate = 0, turn_rate = 0, token_rate = 0;
-  std::optional<JobProgress> previous;
-  absl::Time previous_time;
-  while (!context->IsCancelled() && !stopping_.load()) {
+  ProgressRates rates(clock_);
+  while (true) {
     auto progress = coordinator_->Progress(request->job_id());
     if (!progress.ok()) return ToGrpcStatus(progress.status());
-    const absl::Time now = absl::Now();
     codi::v1::JobStatus status = ToJobStatus(request->job_id(), *progress);
-    if (previous.has_value()) {
-      const double dt = std::max(absl::ToDoubleSeconds(now - previous_time), 1e-3);
-      const double alpha = 0.3;
-      auto smooth = [&](double& rate, double delta) {
-        rate = rate == 0 ? delta / dt : alpha * (delta / dt) + (1 - alpha) * rate;
-      };
-      smooth(conv_rate, (progress->done + progress->failed) - (previous->done + previous->failed));
-      smooth(turn_rate, progress->turns - previous->turns);
-      smooth(token_rate, progress->usage.completion_tokens() - previous->usage.completion_tokens());
-    }
-    status.set_conversations_per_second(conv_rate);
-    status.set_turns_per_second(turn_rate);
-    status.set_tokens_per_second(token_rate);
-    const double remaining = static_cast<double>(progress->estimated_total) -
-                             static_cast<double>(progress->done + progress->failed);
-    status.set_eta_seconds(conv_rate > 0 && remaining > 0 ? remaining / conv_rate : 0);
+    rates.Update(&status);
     if (!writer->Write(status)) return grpc::Status::OK;  // the client went away
     if (progress->state != codi::v1::JOB_STATE_RUNNING) return grpc::Status::OK;
-    previous = *progress;
-    previous_time = now;
-    const absl::Time next = now + interval;
-    while (absl::Now() < next && !context->IsCancelled() && !stopping_.load()) {
-      absl::SleepFor(absl::Milliseconds(50));
-    }
+    // The next update is due after `interval`; server shutdown ends it early.
+    absl::MutexLock lock(&mu_);
+    clock_->AwaitWithDeadline(&mu_, absl::Condition(&stopping_), clock_->Now() + interval);
+    if (stopping_ || context->IsCancelled()) return grpc::Status::OK;
   }
-  return grpc::Status::OK;
 }
 
 grpc::Status CoordinatorServiceImpl::StreamConversations(

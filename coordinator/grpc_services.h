@@ -5,19 +5,20 @@
 
 #include <string>
 
+#include "absl/synchronization/mutex.h"
 #include "codi/v1/service.grpc.pb.h"
+#include "common/base/clock.h"
+#include "coordinator/document_uploads.h"
 #include "coordinator/job_coordinator.h"
 #include "coordinator/state_store.h"
 
 namespace codi {
 
-// JobProgress as the API's JobStatus (rates left at zero).
-codi::v1::JobStatus ToJobStatus(const std::string& job_id, const JobProgress& progress);
-
 class CoordinatorServiceImpl final : public codi::v1::CoordinatorService::Service {
  public:
-  // Streamed documents are stored under `upload_dir`.
-  CoordinatorServiceImpl(JobCoordinator* coordinator, StateStore* store, std::string upload_dir);
+  // Streamed documents go to `uploads`; `clock` paces WatchJob. Not owned.
+  CoordinatorServiceImpl(JobCoordinator* coordinator, StateStore* store, DocumentUploads* uploads,
+                         Clock* clock);
 
   grpc::Status SubmitJob(grpc::ServerContext* context, const codi::v1::SubmitJobRequest* request,
                          codi::v1::SubmitJobResponse* response) override;
@@ -37,17 +38,16 @@ class CoordinatorServiceImpl final : public codi::v1::CoordinatorService::Servic
   grpc::Status GetReport(grpc::ServerContext* context, const codi::v1::JobRef* request,
                          codi::v1::ReportResponse* response) override;
 
-  // Makes WatchJob streams end (server shutdown).
-  void StopWatches() { stopping_.store(true); }
+  // Makes WatchJob streams end now (server shutdown).
+  void StopWatches();
 
  private:
-  grpc::Status Submit(const codi::v1::SubmitJobRequest& request, const std::string& documents_path,
-                      codi::v1::SubmitJobResponse* response);
-
   JobCoordinator* coordinator_;
   StateStore* store_;
-  std::string upload_dir_;
-  std::atomic<bool> stopping_{false};
+  DocumentUploads* uploads_;
+  Clock* clock_;
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 class WorkServiceImpl final : public codi::v1::WorkService::Service {

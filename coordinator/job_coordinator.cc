@@ -6,6 +6,7 @@
 #include "common/base/logging.h"
 #include "common/base/status_macros.h"
 #include "common/spec/job_defaults.h"
+#include "common/spec/job_spec_validator.h"
 #include "google/protobuf/util/message_differencer.h"
 
 namespace codi {
@@ -15,13 +16,9 @@ using codi::v1::ConversationRecord;
 
 int64_t ToUnixMs(absl::Time t) { return absl::ToUnixMillis(t); }
 
-std::string KeyText(const codi::v1::ConversationKey& key) {
-  return absl::StrCat(key.job_id(), "/", key.doc_id(), "/", key.sample());
-}
-
 absl::Status StaleLease(const codi::v1::ConversationKey& key, absl::string_view why) {
   return absl::FailedPreconditionError(
-      absl::StrCat("lease on ", KeyText(key), " is no longer held: ", why));
+      absl::StrCat("lease on ", ConversationKeyText(key), " is no longer held: ", why));
 }
 
 }  // namespace
@@ -50,7 +47,7 @@ absl::Status JobCoordinator::LoadJob(const codi::v1::JobRecord& record) {
   if (ec) job->source_bytes = 0;
 
   // Rebuild the queue and counters from the conversation records.
-  const absl::Time grace_end = options_.now() + options_.recovered_lease_grace;
+  const absl::Time grace_end = clock_->Now() + options_.recovered_lease_grace;
   std::vector<std::pair<ConversationId, ConversationRecord>> requeued;
   CODI_RETURN_IF_ERROR(store_->ScanConversations(
       record.job_id(), [&](const ConversationId& id, const ConversationRecord& conv) {
@@ -88,14 +85,24 @@ absl::Status JobCoordinator::LoadJob(const codi::v1::JobRecord& record) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> JobCoordinator::SubmitJob(const codi::v1::JobSpec& spec,
-                                                      const std::string& documents_path,
+absl::StatusOr<std::string> JobCoordinator::SubmitJob(const codi::v1::JobSpec& submitted,
+                                                      const std::string& documents_path_in,
                                                       const std::string& job_id_in) {
+  if (absl::Status valid = ValidateJobSpec(submitted); !valid.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("spec: ", valid.message()));
+  }
+  const codi::v1::JobSpec spec = WithDefaults(submitted);
+  const std::string& documents_path =
+      documents_path_in.empty() ? spec.documents().path() : documents_path_in;
+  if (documents_path.empty()) {
+    return absl::InvalidArgumentError(
+        "no documents: set documents.path (a path the coordinator can read) or stream them");
+  }
   absl::MutexLock lock(&mu_);
   std::string job_id = job_id_in;
   if (job_id.empty()) {
     job_id = absl::StrCat(spec.name(), "-",
-                          absl::FormatTime("%Y%m%d-%H%M%S", options_.now(), absl::UTCTimeZone()));
+                          absl::FormatTime("%Y%m%d-%H%M%S", clock_->Now(), absl::UTCTimeZone()));
     for (int i = 2; jobs_.contains(job_id); ++i) job_id = absl::StrCat(job_id, "-", i);
   }
   if (auto it = jobs_.find(job_id); it != jobs_.end()) {
@@ -120,9 +127,10 @@ absl::StatusOr<std::string> JobCoordinator::SubmitJob(const codi::v1::JobSpec& s
   *record.mutable_spec() = spec;
   record.set_state(codi::v1::JOB_STATE_RUNNING);
   record.set_documents_path(documents_path);
-  record.set_created_unix_ms(ToUnixMs(options_.now()));
+  record.set_created_unix_ms(ToUnixMs(clock_->Now()));
   CODI_RETURN_IF_ERROR(store_->PutJob(record));
   CODI_RETURN_IF_ERROR(LoadJob(record));
+  WorkChanged();
   Log(LogLevel::kInfo, "job_submitted", {{"job", job_id}, {"documents", documents_path}});
   return job_id;
 }
@@ -139,8 +147,9 @@ absl::Status JobCoordinator::Refill(Job& job) {
     if (!reader.ok()) {
       rec.set_state(codi::v1::JOB_STATE_FAILED);
       rec.set_failure(std::string(reader.status().message()));
-      rec.set_finished_unix_ms(ToUnixMs(options_.now()));
+      rec.set_finished_unix_ms(ToUnixMs(clock_->Now()));
       Log(LogLevel::kError, "job_failed", {{"job", rec.job_id()}, {"reason", rec.failure()}});
+      WorkChanged();
       return store_->PutJob(rec);
     }
     job.reader.emplace(*std::move(reader));
@@ -219,15 +228,59 @@ absl::Status JobCoordinator::ExpireLeases(Job& job, absl::Time now) {
     job.pending.push_front(it->first);
     job.leased.erase(it++);
   }
-  if (!expired.empty()) observer_->LeasesExpired(expired.size());
+  if (!expired.empty()) {
+    observer_->LeasesExpired(expired.size());
+    WorkChanged();
+  }
   return store_->PutConversations(expired);
 }
 
 absl::StatusOr<codi::v1::LeaseResponse> JobCoordinator::Lease(
     const codi::v1::LeaseRequest& request) {
   absl::MutexLock lock(&mu_);
+  const absl::Time deadline = clock_->Now() + absl::Milliseconds(request.wait_ms());
+  while (true) {
+    const uint64_t seen = work_generation_;
+    CODI_ASSIGN_OR_RETURN(codi::v1::LeaseResponse response, LeaseReady(request));
+    if (!response.leases().empty() || (response.idle() && !request.wait_when_idle()) ||
+        stop_waits_ || clock_->Now() >= deadline) {
+      return response;
+    }
+    // Wait for new work, or for the next lease to expire (its conversation
+    // becomes leasable again), whichever comes first.
+    struct Changed {
+      const JobCoordinator* self;
+      uint64_t seen;
+    } changed{this, seen};
+    clock_->AwaitWithDeadline(&mu_,
+                              absl::Condition(
+                                  +[](Changed* c) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                                    return c->self->work_generation_ != c->seen ||
+                                           c->self->stop_waits_;
+                                  },
+                                  &changed),
+                              std::min(deadline, NextLeaseExpiry()));
+  }
+}
+
+absl::Time JobCoordinator::NextLeaseExpiry() const {
+  absl::Time next = absl::InfiniteFuture();
+  for (const auto& [id, job] : jobs_) {
+    if (job->record.state() != codi::v1::JOB_STATE_RUNNING) continue;
+    for (const auto& [key, lease] : job->leased) next = std::min(next, lease.expires);
+  }
+  return next;
+}
+
+void JobCoordinator::CancelWaits() {
+  absl::MutexLock lock(&mu_);
+  stop_waits_ = true;
+}
+
+absl::StatusOr<codi::v1::LeaseResponse> JobCoordinator::LeaseReady(
+    const codi::v1::LeaseRequest& request) {
   codi::v1::LeaseResponse response;
-  const absl::Time now = options_.now();
+  const absl::Time now = clock_->Now();
   if (!request.worker_id().empty()) workers_seen_[request.worker_id()] = now;
   const uint32_t want = std::max<uint32_t>(1, request.max_conversations());
   bool any_unfinished = false;
@@ -302,25 +355,27 @@ JobCoordinator::FindLease(const codi::v1::ConversationKey& key, uint64_t epoch) 
     return StaleLease(key,
                       absl::StrCat("epoch ", epoch, " superseded by ", it->second.record.epoch()));
   }
-  if (it->second.expires <= options_.now()) return StaleLease(key, "expired");
+  if (it->second.expires <= clock_->Now()) return StaleLease(key, "expired");
   return std::make_pair(&job, &it->second);
+}
+
+absl::StatusOr<std::pair<JobCoordinator::Job*, JobCoordinator::LiveLease*>>
+JobCoordinator::FindReportedLease(const codi::v1::ConversationKey& key, uint64_t epoch) {
+  auto found = FindLease(key, epoch);
+  if (!found.ok()) observer_->ReportRefused();
+  return found;
 }
 
 absl::Status JobCoordinator::ReportTurn(const codi::v1::TurnReport& report) {
   absl::MutexLock lock(&mu_);
-  auto lease_or = FindLease(report.key(), report.epoch());
-  if (!lease_or.ok()) {
-    observer_->ReportRefused();
-    return lease_or.status();
-  }
-  auto found = *lease_or;
+  CODI_ASSIGN_OR_RETURN(auto found, FindReportedLease(report.key(), report.epoch()));
   auto [job, lease] = found;
   ConversationRecord& rec = lease->record;
   if (report.index() < rec.turns_done())
     return absl::OkStatus();  // a retried report, already durable
   if (report.index() != rec.turns_done()) {
     return absl::InvalidArgumentError(absl::StrCat("turn index ", report.index(), " reported for ",
-                                                   KeyText(report.key()), ", expected ",
+                                                   ConversationKeyText(report.key()), ", expected ",
                                                    rec.turns_done()));
   }
   if (report.index() >= static_cast<uint32_t>(rec.graph_size())) {
@@ -332,7 +387,7 @@ absl::Status JobCoordinator::ReportTurn(const codi::v1::TurnReport& report) {
   ConversationId id{report.key().job_id(), report.key().doc_id(), report.key().sample()};
   CODI_RETURN_IF_ERROR(store_->AppendTurn(id, report.index(), report.turn(), next));
   rec = std::move(next);
-  lease->expires = options_.now() + options_.lease_ttl;
+  lease->expires = clock_->Now() + options_.lease_ttl;
   ++job->turns;
   AddUsage(report.usage(), &job->usage);
   observer_->TurnCheckpointed(job->record.job_id());
@@ -366,12 +421,7 @@ codi::v1::Conversation JobCoordinator::Assemble(const Job& job, const codi::v1::
 
 absl::Status JobCoordinator::Finish(const codi::v1::FinishReport& report) {
   absl::MutexLock lock(&mu_);
-  auto lease_or = FindLease(report.key(), report.epoch());
-  if (!lease_or.ok()) {
-    observer_->ReportRefused();
-    return lease_or.status();
-  }
-  auto found = *lease_or;
+  CODI_ASSIGN_OR_RETURN(auto found, FindReportedLease(report.key(), report.epoch()));
   auto [job, lease] = found;
   ConversationId id{report.key().job_id(), report.key().doc_id(), report.key().sample()};
   ConversationRecord rec = lease->record;
@@ -384,14 +434,14 @@ absl::Status JobCoordinator::Finish(const codi::v1::FinishReport& report) {
     CODI_RETURN_IF_ERROR(store_->PutConversations({{id, rec}}));
     ++job->failed;
     Log(LogLevel::kWarning, "conversation_failed",
-        {{"conversation", KeyText(report.key())},
+        {{"conversation", ConversationKeyText(report.key())},
          {"reason", report.reason()},
          {"detail", report.detail()}});
   } else {
     if (rec.turns_done() != static_cast<uint32_t>(rec.graph_size())) {
-      return absl::InvalidArgumentError(absl::StrCat(KeyText(report.key()), " finished with ",
-                                                     rec.turns_done(), " of ", rec.graph_size(),
-                                                     " turns"));
+      return absl::InvalidArgumentError(absl::StrCat(ConversationKeyText(report.key()),
+                                                     " finished with ", rec.turns_done(), " of ",
+                                                     rec.graph_size(), " turns"));
     }
     CODI_ASSIGN_OR_RETURN(auto doc, store_->GetDocument(id.job_id, id.doc_id));
     if (!doc.has_value()) return absl::DataLossError("missing document " + id.doc_id);
@@ -414,7 +464,8 @@ absl::Status JobCoordinator::MaybeComplete(Job& job) {
     return absl::OkStatus();
   }
   rec.set_state(codi::v1::JOB_STATE_SUCCEEDED);
-  rec.set_finished_unix_ms(ToUnixMs(options_.now()));
+  rec.set_finished_unix_ms(ToUnixMs(clock_->Now()));
+  WorkChanged();
   Log(LogLevel::kInfo, "job_finished",
       {{"job", rec.job_id()},
        {"done", std::to_string(job.done)},
@@ -439,6 +490,7 @@ absl::Status JobCoordinator::Release(const codi::v1::ReleaseRequest& request) {
     job->leased.erase(ds);
     job->pending.push_front(ds);
   }
+  if (!released.empty()) WorkChanged();
   return store_->PutConversations(released);
 }
 
@@ -446,8 +498,8 @@ absl::StatusOr<codi::v1::HeartbeatResponse> JobCoordinator::Heartbeat(
     const codi::v1::HeartbeatRequest& request) {
   absl::MutexLock lock(&mu_);
   codi::v1::HeartbeatResponse response;
-  if (!request.worker_id().empty()) workers_seen_[request.worker_id()] = options_.now();
-  const absl::Time expires = options_.now() + options_.lease_ttl;
+  if (!request.worker_id().empty()) workers_seen_[request.worker_id()] = clock_->Now();
+  const absl::Time expires = clock_->Now() + options_.lease_ttl;
   for (int i = 0; i < request.keys_size(); ++i) {
     const uint64_t epoch = i < request.epochs_size() ? request.epochs(i) : 0;
     auto found = FindLease(request.keys(i), epoch);
@@ -511,16 +563,17 @@ absl::Status JobCoordinator::Cancel(const std::string& job_id) {
   Job& job = *it->second;
   if (job.record.state() != codi::v1::JOB_STATE_RUNNING) return absl::OkStatus();
   job.record.set_state(codi::v1::JOB_STATE_CANCELLED);
-  job.record.set_finished_unix_ms(ToUnixMs(options_.now()));
+  job.record.set_finished_unix_ms(ToUnixMs(clock_->Now()));
   job.pending.clear();
   job.leased.clear();  // reports under these leases are refused from now on
+  WorkChanged();
   Log(LogLevel::kInfo, "job_cancelled", {{"job", job_id}});
   return store_->PutJob(job.record);
 }
 
 size_t JobCoordinator::WorkersSeenWithin(absl::Duration window) {
   absl::MutexLock lock(&mu_);
-  const absl::Time since = options_.now() - window;
+  const absl::Time since = clock_->Now() - window;
   size_t n = 0;
   for (auto it = workers_seen_.begin(); it != workers_seen_.end();) {
     if (it->second < since) {

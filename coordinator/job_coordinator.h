@@ -9,6 +9,8 @@
 //
 // Thread-safe: one mutex guards all in-memory state; store writes happen
 // under it, so a reply to a worker is sent only after its batch is durable.
+// A Lease with wait_ms waits on that mutex for work to appear (a submitted
+// job, a released or expired lease, a job's end), not by polling.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +25,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "codi/v1/state.pb.h"
+#include "common/base/clock.h"
 #include "common/format/document_jsonl.h"
 #include "common/method/graph_sampler.h"
 #include "common/method/usage.h"
@@ -43,7 +46,8 @@ struct CoordinatorOptions {
   // than `low_watermark` are ready, until `high_watermark`.
   size_t low_watermark = 256;
   size_t high_watermark = 1024;
-  std::function<absl::Time()> now = [] { return absl::Now(); };
+  // Lease expiry, timestamps and lease waits. Not owned.
+  Clock* clock = RealClock();
   // Hooks for metrics; null: none. Not owned.
   CoordinatorObserver* observer = nullptr;
 };
@@ -73,8 +77,10 @@ class JobCoordinator : public WorkSource {
   static absl::StatusOr<std::unique_ptr<JobCoordinator>> Create(StateStore* store,
                                                                 CoordinatorOptions options);
 
-  // Creates a job reading `documents_path`. `spec` must be validated with
-  // defaults applied. With a non-empty `job_id` that already exists, the call
+  // Creates a job, for `codi run` and `codi submit` alike: checks `spec` as a
+  // job file is checked (INVALID_ARGUMENT naming the field), applies the
+  // defaults, and reads documents from `documents_path` (empty: the spec's
+  // documents.path). With a non-empty `job_id` that already exists, the call
   // resumes it when the spec is the same and fails otherwise.
   [[nodiscard]] absl::StatusOr<std::string> SubmitJob(const codi::v1::JobSpec& spec,
                                                       const std::string& documents_path,
@@ -94,6 +100,9 @@ class JobCoordinator : public WorkSource {
       const codi::v1::HeartbeatRequest& request) override;
   absl::StatusOr<codi::v1::JobSpecResponse> GetJobSpec(
       const codi::v1::JobSpecRequest& request) override;
+  // Ends every waiting Lease now and makes later ones answer at once (server
+  // shutdown, or `codi run` interrupted).
+  void CancelWaits() override;
 
  private:
   struct LiveLease {
@@ -113,7 +122,7 @@ class JobCoordinator : public WorkSource {
   };
 
   JobCoordinator(StateStore* store, CoordinatorOptions options)
-      : store_(store), options_(std::move(options)) {
+      : store_(store), options_(std::move(options)), clock_(options_.clock) {
     if (options_.observer != nullptr) observer_ = options_.observer;
   }
 
@@ -127,6 +136,16 @@ class JobCoordinator : public WorkSource {
   absl::StatusOr<std::pair<Job*, LiveLease*>> FindLease(const codi::v1::ConversationKey& key,
                                                         uint64_t epoch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // FindLease for a worker's report: a refusal is counted as one.
+  absl::StatusOr<std::pair<Job*, LiveLease*>> FindReportedLease(
+      const codi::v1::ConversationKey& key, uint64_t epoch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // One pass of Lease: grants what is ready now.
+  absl::StatusOr<codi::v1::LeaseResponse> LeaseReady(const codi::v1::LeaseRequest& request)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The earliest expiry of a live lease (InfiniteFuture when none).
+  absl::Time NextLeaseExpiry() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Something a waiting Lease may now find: new work, or a job's end.
+  void WorkChanged() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { ++work_generation_; }
   codi::v1::Conversation Assemble(const Job& job, const codi::v1::Document& doc,
                                   const ConversationId& id,
                                   const codi::v1::ConversationRecord& record,
@@ -134,11 +153,14 @@ class JobCoordinator : public WorkSource {
 
   StateStore* store_;
   CoordinatorOptions options_;
+  Clock* clock_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::unique_ptr<Job>> jobs_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> job_order_ ABSL_GUARDED_BY(mu_);  // round-robin leasing
   size_t next_job_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<std::string, absl::Time> workers_seen_ ABSL_GUARDED_BY(mu_);
+  uint64_t work_generation_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stop_waits_ ABSL_GUARDED_BY(mu_) = false;
   CoordinatorObserver no_observer_;
   CoordinatorObserver* observer_ = &no_observer_;
 };

@@ -13,24 +13,10 @@
 #include "common/base/status_macros.h"
 #include "common/method/graph_sampler.h"
 #include "common/method/usage.h"
+#include "coordinator/job_status.h"
 
 namespace codi {
 namespace {
-
-const char* JobStateName(codi::v1::JobState s) {
-  switch (s) {
-    case codi::v1::JOB_STATE_RUNNING:
-      return "running";
-    case codi::v1::JOB_STATE_SUCCEEDED:
-      return "succeeded";
-    case codi::v1::JOB_STATE_CANCELLED:
-      return "cancelled";
-    case codi::v1::JOB_STATE_FAILED:
-      return "failed";
-    default:
-      return "unknown";
-  }
-}
 
 struct LengthStats {
   std::vector<uint32_t> chars;

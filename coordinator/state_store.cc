@@ -35,9 +35,10 @@ const std::vector<std::string>& StateStore::Tables() {
   return *tables;
 }
 
-StateStore::StateStore(KvStore* kv, bool sync_writes)
+StateStore::StateStore(KvStore* kv, bool sync_writes, Clock* clock)
     : kv_(kv),
       sync_(sync_writes),
+      clock_(clock),
       jobs_(kv, kJobs),
       documents_(kv, kDocuments),
       conversations_(kv, kConversations),
@@ -48,9 +49,9 @@ StateStore::StateStore(KvStore* kv, bool sync_writes)
 absl::Status StateStore::Commit(const WriteBatch& batch) {
   WriteOptions options;
   options.sync = sync_;
-  const absl::Time start = absl::Now();
+  const absl::Time start = clock_->Now();
   absl::Status status = kv_->Write(batch, options);
-  if (write_observer_) write_observer_(absl::Now() - start);
+  if (write_observer_) write_observer_(clock_->Now() - start);
   return status;
 }
 

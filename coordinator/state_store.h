@@ -30,6 +30,7 @@
 #include "absl/time/time.h"
 #include "codi/v1/conversation.pb.h"
 #include "codi/v1/state.pb.h"
+#include "common/base/clock.h"
 #include "common/storage/kv_store.h"
 #include "common/storage/proto_table.h"
 
@@ -51,7 +52,8 @@ class StateStore {
   // The table names, for opening the KvStore.
   static const std::vector<std::string>& Tables();
 
-  StateStore(KvStore* kv, bool sync_writes);
+  // `clock` times the writes for the write observer. Not owned.
+  StateStore(KvStore* kv, bool sync_writes, Clock* clock = RealClock());
 
   KvStore* kv() const { return kv_; }
   // Called with the duration of every batch write (metrics). Set before use.
@@ -104,6 +106,7 @@ class StateStore {
 
   KvStore* kv_;
   bool sync_;
+  Clock* clock_;
   std::function<void(absl::Duration)> write_observer_;
   ProtoTable<codi::v1::JobRecord> jobs_;
   ProtoTable<codi::v1::Document> documents_;

@@ -4,7 +4,6 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "common/base/deterministic_rng.h"
 #include "common/base/logging.h"
 #include "common/method/usage.h"
@@ -27,15 +26,16 @@ std::string ReasonCode(const absl::Status& status) {
 // for a grace period after a restart. If the lease moved on meanwhile, the
 // coordinator refuses the report (FAILED_PRECONDITION) and nothing is doubled.
 template <typename Rpc>
-absl::Status CallWithinLease(const codi::v1::Lease& lease, const std::atomic<bool>& stop, Rpc rpc) {
+absl::Status CallWithinLease(Clock& clock, const codi::v1::Lease& lease,
+                             const std::atomic<bool>& stop, Rpc rpc) {
   const absl::Time deadline =
-      absl::Now() + absl::Milliseconds(lease.ttl_ms() > 0 ? lease.ttl_ms() : 10000);
+      clock.Now() + absl::Milliseconds(lease.ttl_ms() > 0 ? lease.ttl_ms() : 10000);
   absl::Duration backoff = absl::Milliseconds(100);
   while (true) {
     absl::Status status = rpc();
     if (status.code() != absl::StatusCode::kUnavailable) return status;
-    if (stop.load() || absl::Now() + backoff > deadline) return status;
-    absl::SleepFor(backoff);
+    if (stop.load() || clock.Now() + backoff > deadline) return status;
+    clock.SleepFor(backoff);
     backoff = std::min(backoff * 2, absl::Seconds(2));
   }
 }
@@ -48,7 +48,8 @@ ExecutionOutcome ForStatus(const absl::Status& status) {
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const JobContext>> JobContext::Create(
-    std::string job_id, const codi::v1::JobSpec& spec, std::shared_ptr<TeacherClient> teacher) {
+    std::string job_id, const codi::v1::JobSpec& spec, std::shared_ptr<TeacherClient> teacher,
+    Clock* clock) {
   auto prompts = PromptBuilder::Create(spec);
   if (!prompts.ok()) return prompts.status();
   auto ctx = std::make_shared<JobContext>();
@@ -57,6 +58,7 @@ absl::StatusOr<std::shared_ptr<const JobContext>> JobContext::Create(
   ctx->prompts_ = std::make_unique<PromptBuilder>(*std::move(prompts));
   ctx->validator_ = std::make_unique<TurnValidator>(spec.validation());
   ctx->teacher_ = std::move(teacher);
+  ctx->clock_ = clock;
   return std::shared_ptr<const JobContext>(std::move(ctx));
 }
 
@@ -90,14 +92,15 @@ ExecutionOutcome ExecuteConversation(const JobContext& job, const codi::v1::Leas
     report.set_reason(reason);
     report.set_detail(detail);
     *report.mutable_usage() = usage;
-    absl::Status status = CallWithinLease(lease, stop, [&] { return source.Finish(report); });
+    absl::Status status =
+        CallWithinLease(job.clock(), lease, stop, [&] { return source.Finish(report); });
     return status.ok() ? ExecutionOutcome::kFailed : ForStatus(status);
   };
 
   for (uint32_t index = history.size(); index < static_cast<uint32_t>(lease.graph_size());
        ++index) {
     if (stop.load()) return ExecutionOutcome::kStopped;
-    const absl::Time turn_start = absl::Now();
+    const absl::Time turn_start = job.clock().Now();
     const std::string& link = lease.graph(index);
     TurnPlan plan = job.prompts().PlanTurn(doc, sample, index, link);
     codi::v1::Usage usage;
@@ -167,13 +170,14 @@ ExecutionOutcome ExecuteConversation(const JobContext& job, const codi::v1::Leas
     turn->set_seed_item(plan.seed_item);
     turn->set_regenerations(static_cast<uint32_t>(usage.regenerations()));
     *report.mutable_usage() = usage;
-    absl::Status status = CallWithinLease(lease, stop, [&] { return source.ReportTurn(report); });
+    absl::Status status =
+        CallWithinLease(job.clock(), lease, stop, [&] { return source.ReportTurn(report); });
     if (!status.ok()) {
       Log(LogLevel::kWarning, "turn_report_refused",
           {{"request", request.request_id}, {"error", std::string(status.message())}});
       return ForStatus(status);
     }
-    observer->TurnFinished(absl::Now() - turn_start, usage);
+    observer->TurnFinished(job.clock().Now() - turn_start, usage);
     if (stats != nullptr) {
       ++stats->turns;
       AddUsage(usage, &stats->usage);
@@ -184,7 +188,8 @@ ExecutionOutcome ExecuteConversation(const JobContext& job, const codi::v1::Leas
   codi::v1::FinishReport done;
   *done.mutable_key() = lease.key();
   done.set_epoch(lease.epoch());
-  absl::Status status = CallWithinLease(lease, stop, [&] { return source.Finish(done); });
+  absl::Status status =
+      CallWithinLease(job.clock(), lease, stop, [&] { return source.Finish(done); });
   return status.ok() ? ExecutionOutcome::kFinished : ForStatus(status);
 }
 

@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "codi/v1/job.pb.h"
 #include "codi/v1/work.pb.h"
+#include "common/base/clock.h"
 #include "common/method/prompt_builder.h"
 #include "common/method/turn_validator.h"
 #include "common/service/work_source.h"
@@ -25,14 +26,17 @@ namespace codi {
 // shared by the worker's threads.
 class JobContext {
  public:
+  // `clock` times turns and paces retries of reports. Not owned.
   static absl::StatusOr<std::shared_ptr<const JobContext>> Create(
-      std::string job_id, const codi::v1::JobSpec& spec, std::shared_ptr<TeacherClient> teacher);
+      std::string job_id, const codi::v1::JobSpec& spec, std::shared_ptr<TeacherClient> teacher,
+      Clock* clock = RealClock());
 
   const std::string& job_id() const { return job_id_; }
   const codi::v1::JobSpec& spec() const { return spec_; }
   const PromptBuilder& prompts() const { return *prompts_; }
   const TurnValidator& validator() const { return *validator_; }
   TeacherClient& teacher() const { return *teacher_; }
+  Clock& clock() const { return *clock_; }
 
  private:
   std::string job_id_;
@@ -40,6 +44,7 @@ class JobContext {
   std::unique_ptr<PromptBuilder> prompts_;
   std::unique_ptr<TurnValidator> validator_;
   std::shared_ptr<TeacherClient> teacher_;
+  Clock* clock_ = nullptr;
 };
 
 enum class ExecutionOutcome {

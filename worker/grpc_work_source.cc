@@ -1,5 +1,6 @@
 #include "worker/grpc_work_source.h"
 
+#include "common/base/clock.h"
 #include "common/service/grpc_status.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -20,7 +21,8 @@ GrpcWorkSource::GrpcWorkSource(const std::string& target, absl::Duration deadlin
 template <typename Request, typename Response, typename Method>
 absl::StatusOr<Response> GrpcWorkSource::Call(Method method, const Request& request) {
   grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + deadline_));
+  // gRPC deadlines are wall-clock times: the real clock, whatever the tests'.
+  context.set_deadline(absl::ToChronoTime(RealClock()->Now() + deadline_));
   Response response;
   grpc::Status status = (stub_.get()->*method)(&context, request, &response);
   if (!status.ok()) return FromGrpcStatus(status);
@@ -28,9 +30,30 @@ absl::StatusOr<Response> GrpcWorkSource::Call(Method method, const Request& requ
 }
 
 absl::StatusOr<codi::v1::LeaseResponse> GrpcWorkSource::Lease(
-    const codi::v1::LeaseRequest& request) {
-  return Call<codi::v1::LeaseRequest, codi::v1::LeaseResponse>(&codi::v1::WorkService::Stub::Lease,
-                                                               request);
+    const codi::v1::LeaseRequest& request_in) {
+  codi::v1::LeaseRequest request = request_in;
+  grpc::ClientContext context;
+  {
+    absl::MutexLock lock(&mu_);
+    if (cancelled_) request.set_wait_ms(0);
+    waiting_.insert(&context);
+  }
+  context.set_deadline(
+      absl::ToChronoTime(RealClock()->Now() + deadline_ + absl::Milliseconds(request.wait_ms())));
+  codi::v1::LeaseResponse response;
+  grpc::Status status = stub_->Lease(&context, request, &response);
+  {
+    absl::MutexLock lock(&mu_);
+    waiting_.erase(&context);
+  }
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response;
+}
+
+void GrpcWorkSource::CancelWaits() {
+  absl::MutexLock lock(&mu_);
+  cancelled_ = true;
+  for (grpc::ClientContext* context : waiting_) context->TryCancel();
 }
 
 absl::Status GrpcWorkSource::ReportTurn(const codi::v1::TurnReport& report) {

@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "codi/v1/service.grpc.pb.h"
 #include "common/service/work_source.h"
@@ -24,6 +26,8 @@ class GrpcWorkSource : public WorkSource {
       const codi::v1::HeartbeatRequest& request) override;
   absl::StatusOr<codi::v1::JobSpecResponse> GetJobSpec(
       const codi::v1::JobSpecRequest& request) override;
+  // Cancels the Lease calls in flight; later ones do not wait.
+  void CancelWaits() override;
 
  private:
   template <typename Request, typename Response, typename Method>
@@ -31,6 +35,9 @@ class GrpcWorkSource : public WorkSource {
 
   std::unique_ptr<codi::v1::WorkService::Stub> stub_;
   absl::Duration deadline_;
+  absl::Mutex mu_;
+  absl::flat_hash_set<grpc::ClientContext*> waiting_ ABSL_GUARDED_BY(mu_);
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace codi

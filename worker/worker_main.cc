@@ -9,7 +9,7 @@
 #include <iostream>
 #include <thread>
 
-#include "absl/time/clock.h"
+#include "common/base/clock.h"
 #include "common/base/flags.h"
 #include "common/base/logging.h"
 #include "common/service/metrics_server.h"
@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
   options.worker_id = worker_id;
   options.concurrency = static_cast<int>(concurrency);
   options.exit_when_idle = false;
-  options.idle_poll = absl::Milliseconds(poll_ms);
+  options.lease_wait = absl::Milliseconds(poll_ms);
   options.heartbeat_interval = absl::Milliseconds(heartbeat_ms);
   options.observer = &metrics;
   options.make_teacher = [&teachers, &metrics](const codi::v1::JobSpec& spec) {
@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
     // report of theirs) and the worker exits 0 before the pod's grace
     // period runs out. Run() returning first ends the process normally.
     std::thread([&runtime, shutdown_deadline_s] {
-      absl::SleepFor(absl::Seconds(shutdown_deadline_s));
+      codi::RealClock()->SleepFor(absl::Seconds(shutdown_deadline_s));
       const int released = runtime.ReleaseHeld();
       codi::Log(codi::LogLevel::kWarning, "shutdown_deadline",
                 {{"released", std::to_string(released)}});

@@ -1,27 +1,22 @@
 #include "worker/worker_runtime.h"
 
-#include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "common/base/logging.h"
 
 namespace codi {
-namespace {
-
-std::string KeyText(const codi::v1::ConversationKey& key) {
-  return absl::StrCat(key.job_id(), "/", key.doc_id(), "/", key.sample());
-}
-
-}  // namespace
 
 WorkerRuntime::WorkerRuntime(WorkSource* source, WorkerOptions options)
     : source_(source), options_(std::move(options)) {}
 
 WorkerRuntime::~WorkerRuntime() {
   Stop();
-  heartbeat_stop_.store(true);
+  absl::MutexLock lock(&mu_);
+  heartbeat_stop_ = true;
 }
 
-void WorkerRuntime::Stop() { stop_.store(true); }
+void WorkerRuntime::Stop() {
+  stop_.store(true);
+  source_->CancelWaits();  // threads waiting for work return now
+}
 
 int WorkerRuntime::ReleaseHeld() {
   codi::v1::ReleaseRequest release;
@@ -52,7 +47,7 @@ absl::StatusOr<std::shared_ptr<const JobContext>> WorkerRuntime::ContextFor(
   if (!spec.ok()) return spec.status();
   auto teacher = options_.make_teacher(spec->spec());
   if (!teacher.ok()) return teacher.status();
-  auto ctx = JobContext::Create(job_id, spec->spec(), *std::move(teacher));
+  auto ctx = JobContext::Create(job_id, spec->spec(), *std::move(teacher), options_.clock);
   if (!ctx.ok()) return ctx.status();
   absl::MutexLock lock(&mu_);
   contexts_[job_id] = *ctx;
@@ -60,12 +55,13 @@ absl::StatusOr<std::shared_ptr<const JobContext>> WorkerRuntime::ContextFor(
 }
 
 void WorkerRuntime::WorkLoop() {
-  bool idle = false;
   absl::Duration failure_backoff = absl::ZeroDuration();
   while (!stop_.load()) {
     codi::v1::LeaseRequest request;
     request.set_worker_id(options_.worker_id);
     request.set_max_conversations(1);
+    request.set_wait_ms(static_cast<uint32_t>(absl::ToInt64Milliseconds(options_.lease_wait)));
+    request.set_wait_when_idle(!options_.exit_when_idle);
     auto response = source_->Lease(request);
     if (!response.ok()) {
       // The coordinator may be restarting: back off, and log once per outage.
@@ -74,8 +70,8 @@ void WorkerRuntime::WorkLoop() {
             {{"error", std::string(response.status().message())}});
       }
       failure_backoff =
-          std::min(std::max(failure_backoff * 2, options_.idle_poll), absl::Seconds(5));
-      absl::SleepFor(failure_backoff);
+          std::min(std::max(failure_backoff * 2, absl::Milliseconds(100)), absl::Seconds(5));
+      options_.clock->SleepFor(failure_backoff);
       continue;
     }
     if (failure_backoff != absl::ZeroDuration()) {
@@ -83,24 +79,13 @@ void WorkerRuntime::WorkLoop() {
       failure_backoff = absl::ZeroDuration();
     }
     if (response->leases().empty()) {
-      if (options_.exit_when_idle && response->idle()) {
-        // Finish only when every thread sees no work: another thread's
-        // conversation could still fail back into the queue.
-        absl::MutexLock lock(&mu_);
-        if (!idle) ++idle_threads_;
-        idle = true;
-        if (idle_threads_ == options_.concurrency && held_.empty()) return;
-      }
-      absl::SleepFor(options_.idle_poll);
-      continue;
-    }
-    if (idle) {
-      absl::MutexLock lock(&mu_);
-      --idle_threads_;
-      idle = false;
+      // Idle: no job has work now or later (a job ends only when none of its
+      // conversations is queued or leased, so none can come back).
+      if (options_.exit_when_idle && response->idle()) return;
+      continue;  // the call waited for work up to lease_wait; ask again
     }
     for (const auto& lease : response->leases()) {
-      const std::string key = KeyText(lease.key());
+      const std::string key = ConversationKeyText(lease.key());
       auto ctx = ContextFor(lease.key().job_id());
       if (!ctx.ok()) {
         Log(LogLevel::kError, "job_context_failed",
@@ -160,15 +145,15 @@ void WorkerRuntime::WorkLoop() {
 }
 
 void WorkerRuntime::HeartbeatLoop() {
-  absl::Time next = absl::Now() + options_.heartbeat_interval;
-  while (!heartbeat_stop_.load()) {
-    absl::SleepFor(absl::Milliseconds(50));
-    if (absl::Now() < next) continue;
-    next = absl::Now() + options_.heartbeat_interval;
+  Clock& clock = *options_.clock;
+  while (true) {
     codi::v1::HeartbeatRequest request;
     request.set_worker_id(options_.worker_id);
     {
       absl::MutexLock lock(&mu_);
+      clock.AwaitWithDeadline(&mu_, absl::Condition(&heartbeat_stop_),
+                              clock.Now() + options_.heartbeat_interval);
+      if (heartbeat_stop_) return;
       for (const auto& [text, held] : held_) {
         *request.add_keys() = held.first;
         request.add_epochs(held.second);
@@ -190,7 +175,10 @@ absl::Status WorkerRuntime::Run() {
   std::thread heartbeat([this] { HeartbeatLoop(); });
   for (auto& t : threads) t.join();
   stop_.store(true);
-  heartbeat_stop_.store(true);  // every work thread returned: stop the heartbeat too
+  {
+    absl::MutexLock lock(&mu_);
+    heartbeat_stop_ = true;  // every work thread returned: stop the heartbeat too
+  }
   heartbeat.join();
   absl::MutexLock lock(&mu_);
   return fatal_;

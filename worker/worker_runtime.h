@@ -1,7 +1,8 @@
 // The worker side's main loop: `concurrency` threads each lease one
 // conversation at a time from a WorkSource and execute it; a heartbeat thread
-// keeps the held leases alive. Used in process by `codi run` and over gRPC by
-// codi-worker.
+// keeps the held leases alive. A thread with nothing to do waits inside its
+// Lease call (a long poll) until work appears; nothing polls at an interval. Used in process by
+// `codi run` and over gRPC by codi-worker.
 #pragma once
 
 #include <atomic>
@@ -15,6 +16,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/base/clock.h"
 #include "common/service/work_source.h"
 #include "common/teacher/teacher_client.h"
 #include "worker/conversation_executor.h"
@@ -26,9 +28,11 @@ struct WorkerOptions {
   int concurrency = 16;
   // Return from Run() once the source says no job has work left (codi run).
   bool exit_when_idle = false;
-  // Wait between lease attempts when no work is ready.
-  absl::Duration idle_poll = absl::Milliseconds(200);
+  // How long one Lease call may wait for work to appear (LeaseRequest.wait_ms).
+  absl::Duration lease_wait = absl::Seconds(10);
   absl::Duration heartbeat_interval = absl::Seconds(10);
+  // Heartbeat timing, turn timing, backoff. Not owned.
+  Clock* clock = RealClock();
   // Makes the teacher client for a job (endpoints and keys from its spec, or
   // the worker's --teacher override).
   std::function<absl::StatusOr<std::shared_ptr<TeacherClient>>(const codi::v1::JobSpec&)>
@@ -74,17 +78,16 @@ class WorkerRuntime {
   WorkerOptions options_;
   WorkerCounters counters_;
   std::atomic<bool> stop_{false};
+  absl::Mutex mu_;
   // Heartbeats go on after Stop() until the last conversation is done or
   // handed back, so a long drain does not let its leases expire.
-  std::atomic<bool> heartbeat_stop_{false};
-  absl::Mutex mu_;
+  bool heartbeat_stop_ ABSL_GUARDED_BY(mu_) = false;
   absl::flat_hash_map<std::string, std::shared_ptr<const JobContext>> contexts_
       ABSL_GUARDED_BY(mu_);
   // Leases being executed, for heartbeats: key text -> lease key and epoch.
   absl::flat_hash_map<std::string, std::pair<codi::v1::ConversationKey, uint64_t>> held_
       ABSL_GUARDED_BY(mu_);
   absl::Status fatal_ ABSL_GUARDED_BY(mu_);
-  int idle_threads_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace codi

@@ -4,18 +4,24 @@
 // same calls, with the same messages (proto/codi/v1/work.proto), behind gRPC.
 #pragma once
 
+#include <string>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "codi/v1/work.pb.h"
 
 namespace codi {
 
+// "job/doc/sample": how logs and error messages name a conversation.
+std::string ConversationKeyText(const codi::v1::ConversationKey& key);
+
 // Thread-safe: many worker threads call it at once.
 class WorkSource {
  public:
   virtual ~WorkSource() = default;
 
-  // Up to request.max_conversations leases; none when no work is ready now.
+  // Up to request.max_conversations leases; none when no work is ready within
+  // request.wait_ms (see LeaseRequest).
   [[nodiscard]] virtual absl::StatusOr<codi::v1::LeaseResponse> Lease(
       const codi::v1::LeaseRequest& request) = 0;
   // OK means the turn is durable. FAILED_PRECONDITION: the lease is expired or
@@ -30,6 +36,9 @@ class WorkSource {
       const codi::v1::HeartbeatRequest& request) = 0;
   [[nodiscard]] virtual absl::StatusOr<codi::v1::JobSpecResponse> GetJobSpec(
       const codi::v1::JobSpecRequest& request) = 0;
+  // Ends Lease calls that are waiting for work, now and from now on (the
+  // caller is shutting down).
+  virtual void CancelWaits() = 0;
 };
 
 }  // namespace codi

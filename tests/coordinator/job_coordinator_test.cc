@@ -32,11 +32,6 @@ codi::v1::JobSpec Spec(uint32_t samples) {
   return WithDefaults(spec);
 }
 
-// A controllable clock for lease expiry.
-struct FakeClock {
-  absl::Time now = absl::FromUnixSeconds(1700000000);
-};
-
 class JobCoordinatorTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -56,7 +51,7 @@ class JobCoordinatorTest : public ::testing::Test {
     CoordinatorOptions options;
     options.lease_ttl = absl::Seconds(30);
     options.recovered_lease_grace = absl::Seconds(30);
-    options.now = [this] { return clock_.now; };
+    options.clock = &clock_;
     auto c = JobCoordinator::Create(store_.get(), options);
     EXPECT_TRUE(c.ok()) << c.status();
     return *std::move(c);
@@ -85,7 +80,7 @@ class JobCoordinatorTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  FakeClock clock_;
+  FakeClock clock_{absl::FromUnixSeconds(1700000000)};
   std::unique_ptr<KvStore> kv_;
   std::unique_ptr<StateStore> store_;
 };
@@ -131,7 +126,7 @@ TEST_F(JobCoordinatorTest, RefusesAReportUnderASupersededLeaseAndChangesNothing)
   ASSERT_TRUE(c->SubmitJob(Spec(1), dir_.File("docs.jsonl"), "job").ok());
   codi::v1::Lease old_lease = LeaseOne(*c);
   ASSERT_TRUE(c->ReportTurn(Report(old_lease, 0)).ok());
-  clock_.now += absl::Seconds(31);           // the lease expires...
+  clock_.Advance(absl::Seconds(31));         // the lease expires...
   codi::v1::Lease new_lease = LeaseOne(*c);  // ...and moves on
   ASSERT_EQ(new_lease.key().doc_id(), old_lease.key().doc_id());
   EXPECT_GT(new_lease.epoch(), old_lease.epoch());
@@ -168,7 +163,7 @@ TEST_F(JobCoordinatorTest, ResumesFromTheStoreAfterARestart) {
   auto progress = c->Progress("job");
   ASSERT_TRUE(progress.ok());
   EXPECT_EQ(progress->leased, 1u);  // held for the recovery grace period
-  clock_.now += absl::Seconds(31);
+  clock_.Advance(absl::Seconds(31));
   codi::v1::Lease lease = LeaseOne(*c);
   EXPECT_EQ(lease.turns_size(), 2);
   EXPECT_EQ(lease.turns(1).text(), "turn 1");
