@@ -1,6 +1,7 @@
 #include "coordinator/job_coordinator.h"
 
 #include <fstream>
+#include <thread>
 
 #include "common/spec/job_defaults.h"
 #include "gtest/gtest.h"
@@ -216,6 +217,120 @@ TEST_F(JobCoordinatorTest, ReadsDocumentsInBoundedBatches) {
   EXPECT_FALSE(progress->documents_exhausted);
   EXPECT_GT(progress->estimated_total, 5000u);  // extrapolated from the file offset
   EXPECT_LT(progress->estimated_total, 20000u);
+}
+
+TEST_F(JobCoordinatorTest, SubmitChecksTheSpecAndAppliesDefaultsForEveryCaller) {
+  auto c = Make();
+  codi::v1::JobSpec bad = Spec(1);
+  (*bad.mutable_graph()->mutable_links(0)->mutable_next())["nowhere"] = 1;
+  auto refused = c->SubmitJob(bad, dir_.File("docs.jsonl"), "bad");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("spec: "), std::string::npos) << refused.status();
+  auto no_docs = c->SubmitJob(Spec(1), "", "nodocs");
+  EXPECT_EQ(no_docs.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(no_docs.status().message().find("no documents"), std::string::npos);
+  EXPECT_TRUE(c->JobIds().empty());
+
+  codi::v1::JobSpec bare = Spec(1);
+  bare.mutable_output()->clear_shards();
+  bare.mutable_teacher()->clear_temperature();
+  ASSERT_TRUE(c->SubmitJob(bare, dir_.File("docs.jsonl"), "job").ok());
+  codi::v1::JobSpecRequest request;
+  request.set_job_id("job");
+  auto stored = c->GetJobSpec(request);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->spec().output().shards(), job_defaults::kOutputShards);
+  EXPECT_EQ(stored->spec().teacher().temperature(), job_defaults::kTemperature);
+}
+
+// A Lease with wait_ms is a long poll: it returns when work appears, not
+// after a fixed interval, and at its deadline when none does.
+TEST_F(JobCoordinatorTest, AWaitingLeaseWakesWhenALeaseIsReleased) {
+  auto c = Make();
+  ASSERT_TRUE(c->SubmitJob(Spec(1), dir_.File("docs.jsonl"), "job").ok());
+  codi::v1::Lease first = LeaseOne(*c);
+  codi::v1::Lease second = LeaseOne(*c);
+  absl::StatusOr<codi::v1::LeaseResponse> waited;
+  std::thread waiter([&] {
+    codi::v1::LeaseRequest request;
+    request.set_worker_id("w2");
+    request.set_max_conversations(1);
+    request.set_wait_ms(60000);
+    waited = c->Lease(request);
+  });
+  while (clock_.waiters() == 0) std::this_thread::yield();
+  codi::v1::ReleaseRequest release;
+  *release.add_keys() = first.key();
+  release.add_epochs(first.epoch());
+  ASSERT_TRUE(c->Release(release).ok());
+  waiter.join();
+  ASSERT_TRUE(waited.ok()) << waited.status();
+  ASSERT_EQ(waited->leases_size(), 1);
+  EXPECT_EQ(waited->leases(0).key().doc_id(), first.key().doc_id());
+  EXPECT_EQ(clock_.Now(), absl::FromUnixSeconds(1700000000));  // no time had to pass
+}
+
+TEST_F(JobCoordinatorTest, AWaitingLeaseReturnsEmptyAtItsDeadlineOrWhenWaitsAreCancelled) {
+  auto c = Make();
+  ASSERT_TRUE(c->SubmitJob(Spec(1), dir_.File("docs.jsonl"), "job").ok());
+  LeaseOne(*c);
+  LeaseOne(*c);  // both conversations are out; their leases last 30 s
+  codi::v1::LeaseRequest request;
+  request.set_worker_id("w2");
+  request.set_wait_ms(10000);
+  absl::StatusOr<codi::v1::LeaseResponse> waited;
+  std::thread waiter([&] { waited = c->Lease(request); });
+  while (clock_.waiters() == 0) std::this_thread::yield();
+  clock_.Advance(absl::Seconds(10));
+  waiter.join();
+  ASSERT_TRUE(waited.ok());
+  EXPECT_EQ(waited->leases_size(), 0);
+  EXPECT_FALSE(waited->idle());
+
+  request.set_wait_ms(600000);
+  std::thread cancelled([&] { waited = c->Lease(request); });
+  while (clock_.waiters() == 0) std::this_thread::yield();
+  c->CancelWaits();
+  cancelled.join();
+  ASSERT_TRUE(waited.ok());
+  EXPECT_EQ(waited->leases_size(), 0);
+}
+
+TEST_F(JobCoordinatorTest, AWaitingLeaseTakesAConversationWhoseLeaseExpires) {
+  auto c = Make();
+  ASSERT_TRUE(c->SubmitJob(Spec(1), dir_.File("docs.jsonl"), "job").ok());
+  codi::v1::Lease first = LeaseOne(*c);
+  LeaseOne(*c);
+  codi::v1::LeaseRequest request;
+  request.set_worker_id("w2");
+  request.set_wait_ms(120000);
+  absl::StatusOr<codi::v1::LeaseResponse> waited;
+  std::thread waiter([&] { waited = c->Lease(request); });
+  while (clock_.waiters() == 0) std::this_thread::yield();
+  clock_.Advance(absl::Seconds(31));  // both leases expire while it waits
+  waiter.join();
+  ASSERT_TRUE(waited.ok());
+  ASSERT_EQ(waited->leases_size(), 1);
+  EXPECT_GT(waited->leases(0).epoch(), first.epoch());
+}
+
+TEST_F(JobCoordinatorTest, AnIdleCoordinatorAnswersAtOnceUnlessAskedToWaitForTheNextJob) {
+  auto c = Make();
+  codi::v1::LeaseRequest request;
+  request.set_wait_ms(600000);
+  auto idle = c->Lease(request);  // no job at all: idle, at once
+  ASSERT_TRUE(idle.ok());
+  EXPECT_TRUE(idle->idle());
+
+  request.set_wait_when_idle(true);
+  request.set_max_conversations(1);
+  absl::StatusOr<codi::v1::LeaseResponse> waited;
+  std::thread waiter([&] { waited = c->Lease(request); });
+  while (clock_.waiters() == 0) std::this_thread::yield();
+  ASSERT_TRUE(c->SubmitJob(Spec(1), dir_.File("docs.jsonl"), "job").ok());
+  waiter.join();
+  ASSERT_TRUE(waited.ok());
+  EXPECT_EQ(waited->leases_size(), 1);
 }
 
 }  // namespace
