@@ -11,14 +11,11 @@
 namespace codi {
 namespace {
 
-// First word of a status message ("http_400: ..." -> "http_400").
+// The teacher's failure code ("http_400", "retries_exhausted", ...), or the
+// status code's name for a failure that carries none.
 std::string ReasonCode(const absl::Status& status) {
-  std::string msg(status.message());
-  auto colon = msg.find(':');
-  std::string code = colon == std::string::npos ? msg : msg.substr(0, colon);
-  if (code.empty() || code.find(' ') != std::string::npos)
-    code = absl::StatusCodeToString(status.code());
-  return code;
+  std::string code = TeacherFailureReason(status);
+  return code.empty() ? absl::StatusCodeToString(status.code()) : code;
 }
 
 // Calls `rpc` until it answers something other than UNAVAILABLE, for at most

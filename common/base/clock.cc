@@ -33,7 +33,7 @@ void FakeClock::SleepFor(absl::Duration d) {
     absl::MutexLock lock(&mu_);
     sleeps_.push_back(d);
   }
-  Advance(d);
+  if (sleep_advances_.load()) Advance(d);
 }
 
 bool FakeClock::AwaitWithDeadline(absl::Mutex* mu, const absl::Condition& condition,
@@ -78,6 +78,11 @@ void FakeClock::Advance(absl::Duration d) {
 int FakeClock::waiters() const {
   absl::MutexLock lock(&mu_);
   return static_cast<int>(waiting_.size());
+}
+
+void FakeClock::ClearSleeps() {
+  absl::MutexLock lock(&mu_);
+  sleeps_.clear();
 }
 
 std::vector<absl::Duration> FakeClock::sleeps() const {

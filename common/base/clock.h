@@ -38,7 +38,7 @@ Clock* RealClock();
 // `d` at once (simulated time: a test of a retry loop runs instantly and can
 // read the waits back); threads in AwaitWithDeadline wake when Advance() or a
 // SleepFor passes their deadline.
-class FakeClock final : public Clock {
+class FakeClock : public Clock {
  public:
   explicit FakeClock(absl::Time start = absl::UnixEpoch() + absl::Hours(24 * 365 * 50));
 
@@ -52,10 +52,15 @@ class FakeClock final : public Clock {
   int waiters() const;
   // Every SleepFor so far, in order.
   std::vector<absl::Duration> sleeps() const;
+  void ClearSleeps();
+  // false: SleepFor only records its wait and the time stays put (for tests
+  // that move time by hand around calls that back off).
+  void set_sleep_advances(bool advances) { sleep_advances_.store(advances); }
 
  private:
   // Read without a lock: conditions evaluated inside Advance() read it.
   std::atomic<int64_t> now_ns_;
+  std::atomic<bool> sleep_advances_{true};
   mutable absl::Mutex mu_;
   // Mutexes of threads in AwaitWithDeadline: Advance() locks and unlocks each
   // so that their conditions are evaluated again.

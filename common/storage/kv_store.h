@@ -19,8 +19,15 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace codi {
+
+// Keys and values are std::string_view; Debian's Abseil has its own
+// string_view type, which StrCat and friends take.
+inline absl::string_view AsAbsl(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
 
 // An ordered list of puts and deletes over any tables of one store, applied
 // atomically by KvStore::Write. When two ops touch the same key, the later one

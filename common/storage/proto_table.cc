@@ -5,13 +5,6 @@
 #include "absl/strings/string_view.h"
 
 namespace codi {
-namespace {
-
-// Debian's Abseil is built with its own string_view, distinct from std's.
-absl::string_view AsAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-
-}  // namespace
-
 absl::Status CorruptValueError(std::string_view table, std::string_view key,
                                std::string_view type_name, size_t value_size) {
   return absl::DataLossError(

@@ -20,9 +20,6 @@
 namespace codi {
 namespace {
 
-// Debian's Abseil is built with its own string_view, distinct from std's.
-absl::string_view AsAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-
 // Translates a RocksDB error once, at this boundary. Disk trouble (IOError,
 // Busy) is Unavailable: expected, the caller may retry or report.
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view context) {

@@ -119,11 +119,9 @@ bool HasSpaceOrControl(absl::string_view text) {
 
 class HttpTeacherClient::Impl {
  public:
-  Impl(HttpTeacherOptions options, TeacherClock clock,
-       std::vector<std::unique_ptr<Endpoint>> endpoints)
-      : options_(std::move(options)), clock_(std::move(clock)), endpoints_(std::move(endpoints)) {
-    if (!clock_.sleep) clock_.sleep = [](absl::Duration d) { absl::SleepFor(d); };
-    if (!clock_.now) clock_.now = [] { return absl::Now(); };
+  // `clock` paces backoff waits and drives the circuit breakers.
+  Impl(HttpTeacherOptions options, Clock* clock, std::vector<std::unique_ptr<Endpoint>> endpoints)
+      : options_(std::move(options)), clock_(clock), endpoints_(std::move(endpoints)) {
     rng_.seed(options_.random_seed != 0
                   ? options_.random_seed
                   : (uint64_t{std::random_device{}()} << 32) ^ std::random_device{}());
@@ -146,18 +144,18 @@ class HttpTeacherClient::Impl {
     std::string last_reason;
     std::optional<absl::Duration> retry_after;
     for (uint32_t attempt = 1; attempt <= options_.max_attempts; ++attempt) {
-      if (attempt > 1) clock_.sleep(BackoffWait(attempt - 2, retry_after));
+      if (attempt > 1) clock_->SleepFor(BackoffWait(attempt - 2, retry_after));
       const auto [index, probe] = Choose(start);
       Endpoint& endpoint = *endpoints_[index];
-      const absl::Time sent = absl::Now();
+      const absl::Time sent = clock_->Now();
       Attempt result = SendOnce(endpoint, body, headers);
       const bool retryable = IsRetryable(result.outcome);
       if (options_.on_attempt) {
-        options_.on_attempt(endpoint.base, result.outcome, absl::Now() - sent,
+        options_.on_attempt(endpoint.base, result.outcome, clock_->Now() - sent,
                             retryable && attempt < options_.max_attempts);
       }
       if (retryable) {
-        endpoint.breaker.RecordFailure(clock_.now(), probe);
+        endpoint.breaker.RecordFailure(clock_->Now(), probe);
       } else {
         endpoint.breaker.RecordSuccess();
       }
@@ -178,8 +176,10 @@ class HttpTeacherClient::Impl {
       retry_after = result.retry_after;
       start = (index + 1) % n;
     }
-    return absl::UnavailableError(absl::StrCat("retries_exhausted: ", last_reason, " (",
-                                               options_.max_attempts, " attempts)"));
+    return WithTeacherFailureReason(
+        absl::UnavailableError(absl::StrCat("retries_exhausted: ", last_reason, " (",
+                                            options_.max_attempts, " attempts)")),
+        "retries_exhausted");
   }
 
   TeacherStats Stats() const {
@@ -191,7 +191,7 @@ class HttpTeacherClient::Impl {
       out.completions_final = completions_final_;
       out.completions_exhausted = completions_exhausted_;
     }
-    const absl::Time now = clock_.now();
+    const absl::Time now = clock_->Now();
     for (size_t i = 0; i < endpoints_.size(); ++i) {
       const CircuitBreaker& breaker = endpoints_[i]->breaker;
       out.endpoints[i].circuit_opened = breaker.times_opened();
@@ -213,7 +213,7 @@ class HttpTeacherClient::Impl {
   // (every circuit open) the one that reopens soonest. `probe` is whether the
   // request is its endpoint's half-open probe.
   std::pair<size_t, bool> Choose(size_t start) {
-    const absl::Time now = clock_.now();
+    const absl::Time now = clock_->Now();
     const size_t n = endpoints_.size();
     for (size_t i = 0; i < n; ++i) {
       const size_t index = (start + i) % n;
@@ -284,8 +284,10 @@ class HttpTeacherClient::Impl {
                   absl::string_view detail, const Endpoint& endpoint) const {
     Attempt out;
     out.outcome = outcome;
-    out.status = absl::Status(
-        code, Redact(absl::StrCat(reason, ": ", detail, " [endpoint ", endpoint.base, "]")));
+    out.status = WithTeacherFailureReason(
+        absl::Status(code,
+                     Redact(absl::StrCat(reason, ": ", detail, " [endpoint ", endpoint.base, "]"))),
+        reason);
     return out;
   }
 
@@ -326,7 +328,7 @@ class HttpTeacherClient::Impl {
     const int status = reply->status;
     Attempt out;
     if (reply->has_header("Retry-After")) {
-      out.retry_after = ParseRetryAfter(reply->get_header_value("Retry-After"), clock_.now());
+      out.retry_after = ParseRetryAfter(reply->get_header_value("Retry-After"), clock_->Now());
     }
     if (status >= 200 && status < 300) {
       absl::StatusOr<CompletionResult> completion = DecodeChatCompletionResponse(reply->body);
@@ -383,7 +385,7 @@ class HttpTeacherClient::Impl {
   }
 
   const HttpTeacherOptions options_;
-  TeacherClock clock_;
+  Clock* clock_;
   const std::vector<std::unique_ptr<Endpoint>> endpoints_;
 
   absl::Mutex rng_mu_;
@@ -410,7 +412,7 @@ TeacherStats HttpTeacherClient::Stats() const { return impl_->Stats(); }
 std::vector<std::string> HttpTeacherClient::endpoints() const { return impl_->endpoint_bases(); }
 
 absl::StatusOr<std::unique_ptr<HttpTeacherClient>> MakeHttpTeacherClient(HttpTeacherOptions options,
-                                                                         TeacherClock clock) {
+                                                                         Clock* clock) {
   if (options.endpoints.empty()) {
     return absl::InvalidArgumentError("teacher client: no endpoints given");
   }
@@ -438,8 +440,8 @@ absl::StatusOr<std::unique_ptr<HttpTeacherClient>> MakeHttpTeacherClient(HttpTea
 #endif
     endpoints.push_back(std::make_unique<Endpoint>(*std::move(parsed), options));
   }
-  auto impl = std::make_unique<HttpTeacherClient::Impl>(std::move(options), std::move(clock),
-                                                        std::move(endpoints));
+  auto impl =
+      std::make_unique<HttpTeacherClient::Impl>(std::move(options), clock, std::move(endpoints));
   return std::make_unique<HttpTeacherClient>(std::move(impl));
 }
 

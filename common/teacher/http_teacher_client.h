@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/base/clock.h"
 #include "common/teacher/teacher_client.h"
 #include "common/teacher/teacher_stats.h"
 
@@ -37,13 +38,6 @@ struct HttpTeacherOptions {
   std::function<void(const std::string& endpoint, AttemptOutcome outcome, absl::Duration elapsed,
                      bool will_retry)>
       on_attempt;
-};
-
-// Injected so tests are exact and fast: `sleep` is called for every backoff
-// wait, `now` drives the circuit breakers. Empty members mean the real clock.
-struct TeacherClock {
-  std::function<void(absl::Duration)> sleep;
-  std::function<absl::Time()> now;
 };
 
 // Thread-safe: any number of threads may call Complete() and Stats() at once.
@@ -83,7 +77,7 @@ class HttpTeacherClient : public TeacherClient {
 // Validates the options (every endpoint URL; a bad one is InvalidArgument
 // naming it) and builds the client. No connection is made here.
 [[nodiscard]] absl::StatusOr<std::unique_ptr<HttpTeacherClient>> MakeHttpTeacherClient(
-    HttpTeacherOptions options, TeacherClock clock = {});
+    HttpTeacherOptions options, Clock* clock = RealClock());
 
 // Reads the API key: from `file` when the path is non-empty (whitespace
 // trimmed; an unreadable or empty file is an error naming the file), else

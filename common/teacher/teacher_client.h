@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace codi {
 
@@ -42,6 +43,14 @@ struct CompletionResult {
   uint32_t attempts = 1;       // HTTP attempts made, the successful one included
   std::string endpoint;        // base URL that answered
 };
+
+// Why a Complete() call failed for good, as a short code ("http_400",
+// "timeout", "retries_exhausted", ...). It travels in the status as a payload,
+// so callers read it without parsing the message; the message starts with the
+// same code for people.
+[[nodiscard]] absl::Status WithTeacherFailureReason(absl::Status status, absl::string_view reason);
+// The code set by WithTeacherFailureReason; empty when there is none.
+std::string TeacherFailureReason(const absl::Status& status);
 
 // Thread-safe: one client serves every conversation of a process.
 class TeacherClient {

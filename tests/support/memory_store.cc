@@ -11,9 +11,6 @@
 namespace codi {
 namespace {
 
-// Debian's Abseil is built with its own string_view, distinct from std's.
-absl::string_view AsAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-
 // One sorted map per table behind one mutex. Write validates the whole batch
 // before applying any op, which makes it atomic; Scan copies the visited
 // range under the lock, which gives it a snapshot and lets `visit` call back

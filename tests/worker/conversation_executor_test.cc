@@ -142,12 +142,24 @@ TEST_F(ExecutorTest, FailsTheConversationWithTheReasonWhenEveryAttemptIsRejected
 }
 
 TEST_F(ExecutorTest, FailsTheConversationOnAFinalTeacherError) {
-  auto teacher = std::make_shared<ScriptedTeacher>(std::deque<absl::StatusOr<CompletionResult>>{
-      absl::InvalidArgumentError("http_400: bad request")});
+  // The reason is the typed code the client attaches, not the message's text.
+  auto teacher = std::make_shared<ScriptedTeacher>(
+      std::deque<absl::StatusOr<CompletionResult>>{WithTeacherFailureReason(
+          absl::InvalidArgumentError("bad request: no such model"), "http_400")});
   EXPECT_EQ(Run(teacher), ExecutionOutcome::kFailed);
   auto record = store_->GetConversation({"exec", "d", 0});
   ASSERT_TRUE(record.ok() && record->has_value());
   EXPECT_EQ((*record)->failure_reason(), "teacher:http_400");
+  EXPECT_EQ((*record)->failure_detail(), "bad request: no such model");
+}
+
+TEST_F(ExecutorTest, NamesAnUntypedTeacherErrorByItsStatusCode) {
+  auto teacher = std::make_shared<ScriptedTeacher>(std::deque<absl::StatusOr<CompletionResult>>{
+      absl::InvalidArgumentError("http_400: looks like a code but is only text")});
+  EXPECT_EQ(Run(teacher), ExecutionOutcome::kFailed);
+  auto record = store_->GetConversation({"exec", "d", 0});
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_EQ((*record)->failure_reason(), "teacher:INVALID_ARGUMENT");
 }
 
 }  // namespace

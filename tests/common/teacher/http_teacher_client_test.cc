@@ -150,39 +150,9 @@ class ScriptedServer {
 };
 
 // Records backoff waits instead of sleeping; time moves only when told.
-class FakeClock {
+class TeacherTestClock : public FakeClock {
  public:
-  TeacherClock clock() {
-    return {[this](absl::Duration d) {
-              absl::MutexLock lock(&mu_);
-              sleeps_.push_back(d);
-            },
-            [this] {
-              absl::MutexLock lock(&mu_);
-              return now_;
-            }};
-  }
-  void Advance(absl::Duration d) {
-    absl::MutexLock lock(&mu_);
-    now_ += d;
-  }
-  absl::Time now() const {
-    absl::MutexLock lock(&mu_);
-    return now_;
-  }
-  std::vector<absl::Duration> sleeps() const {
-    absl::MutexLock lock(&mu_);
-    return sleeps_;
-  }
-  void ClearSleeps() {
-    absl::MutexLock lock(&mu_);
-    sleeps_.clear();
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  absl::Time now_ = absl::FromUnixSeconds(1700000000);
-  std::vector<absl::Duration> sleeps_ ABSL_GUARDED_BY(mu_);
+  TeacherTestClock() : FakeClock(absl::FromUnixSeconds(1700000000)) { set_sleep_advances(false); }
 };
 
 HttpTeacherOptions Options(std::vector<std::string> endpoints) {
@@ -194,9 +164,9 @@ HttpTeacherOptions Options(std::vector<std::string> endpoints) {
   return options;
 }
 
-std::unique_ptr<HttpTeacherClient> MakeClient(HttpTeacherOptions options, FakeClock& clock) {
+std::unique_ptr<HttpTeacherClient> MakeClient(HttpTeacherOptions options, TeacherTestClock& clock) {
   absl::StatusOr<std::unique_ptr<HttpTeacherClient>> client =
-      MakeHttpTeacherClient(std::move(options), clock.clock());
+      MakeHttpTeacherClient(std::move(options), &clock);
   EXPECT_TRUE(client.ok()) << client.status();
   return client.ok() ? *std::move(client) : nullptr;
 }
@@ -231,7 +201,7 @@ std::string Header(const Seen& seen, const std::string& name) {
 
 TEST(HttpTeacherClient, SendsTheOpenAiRequestBodyAndHeaders) {
   ScriptedServer server;
-  FakeClock clock;
+  TeacherTestClock clock;
   HttpTeacherOptions options = Options({server.base_url()});
   options.api_key = "sk-test-123";
   auto client = MakeClient(options, clock);
@@ -264,7 +234,7 @@ TEST(HttpTeacherClient, SendsTheOpenAiRequestBodyAndHeaders) {
 
 TEST(HttpTeacherClient, OmitsStopAuthorizationAndRequestIdWhenEmpty) {
   ScriptedServer server;
-  FakeClock clock;
+  TeacherTestClock clock;
   auto client = MakeClient(Options({server.base_url()}), clock);
   ASSERT_TRUE(client->Complete(Request()).ok());
   const Seen seen = server.seen().at(0);
@@ -275,7 +245,7 @@ TEST(HttpTeacherClient, OmitsStopAuthorizationAndRequestIdWhenEmpty) {
 
 TEST(HttpTeacherClient, StripsLineBreaksFromTheRequestIdHeader) {
   ScriptedServer server;
-  FakeClock clock;
+  TeacherTestClock clock;
   auto client = MakeClient(Options({server.base_url()}), clock);
   ASSERT_TRUE(client->Complete(Request(0, "a/b\r\nX-Evil: 1")).ok());
   const Seen seen = server.seen().at(0);
@@ -285,7 +255,7 @@ TEST(HttpTeacherClient, StripsLineBreaksFromTheRequestIdHeader) {
 
 TEST(HttpTeacherClient, ParsesAVllmShapedResponse) {
   ScriptedServer server;
-  FakeClock clock;
+  TeacherTestClock clock;
   auto client = MakeClient(Options({server.base_url()}), clock);
   uint32_t attempts = 0;
   absl::StatusOr<CompletionResult> result = client->Complete(Request(), &attempts);
@@ -303,7 +273,7 @@ TEST(HttpTeacherClient, ParsesAVllmShapedResponse) {
 
 TEST(HttpTeacherClient, AbsentOrNullCachedTokenDetailsGiveZero) {
   ScriptedServer server;
-  FakeClock clock;
+  TeacherTestClock clock;
   auto client = MakeClient(Options({server.base_url()}), clock);
   server.Push({.body = R"({"choices":[{"message":{"content":"a"},"finish_reason":"length"}],
                            "usage":{"prompt_tokens":5,"completion_tokens":2,
@@ -324,7 +294,7 @@ TEST(HttpTeacherClient, AbsentOrNullCachedTokenDetailsGiveZero) {
 TEST(HttpTeacherClient, RetriesA500AndSucceedsOnTheSecondAttempt) {
   ScriptedServer server;
   server.Push({.status = 500, .body = R"({"error":{"message":"boom"}})"});
-  FakeClock clock;
+  TeacherTestClock clock;
   HttpTeacherOptions options = Options({server.base_url()});
   options.backoff_base_ms = 200;
   auto client = MakeClient(options, clock);
@@ -347,7 +317,7 @@ TEST(HttpTeacherClient, RetriesA500AndSucceedsOnTheSecondAttempt) {
 TEST(HttpTeacherClient, HonoursRetryAfterSecondsOnA429) {
   ScriptedServer server;
   server.Push({.status = 429, .body = "slow down", .headers = {{"Retry-After", "3"}}});
-  FakeClock clock;
+  TeacherTestClock clock;
   auto client = MakeClient(Options({server.base_url()}), clock);
   absl::StatusOr<CompletionResult> result = client->Complete(Request());
   ASSERT_TRUE(result.ok()) << result.status();
@@ -358,9 +328,9 @@ TEST(HttpTeacherClient, HonoursRetryAfterSecondsOnA429) {
 
 TEST(HttpTeacherClient, HonoursRetryAfterDatesAndCapsLongWaits) {
   ScriptedServer server;
-  FakeClock clock;
+  TeacherTestClock clock;
   const std::string in_five_seconds = absl::FormatTime(
-      "%a, %d %b %Y %H:%M:%S GMT", clock.now() + absl::Seconds(5), absl::UTCTimeZone());
+      "%a, %d %b %Y %H:%M:%S GMT", clock.Now() + absl::Seconds(5), absl::UTCTimeZone());
   server.Push({.status = 503, .headers = {{"Retry-After", in_five_seconds}}});
   server.Push({.status = 429, .headers = {{"Retry-After", "86400"}}});
   HttpTeacherOptions options = Options({server.base_url()});
@@ -393,7 +363,7 @@ TEST(HttpTeacherClient, ReturnsClientErrorsAtOnceWithTheirReason) {
     SCOPED_TRACE(c.status);
     ScriptedServer server;
     server.SetFallback({.status = c.status, .body = c.body});
-    FakeClock clock;
+    TeacherTestClock clock;
     auto client = MakeClient(Options({server.base_url()}), clock);
     uint32_t attempts = 0;
     absl::StatusOr<CompletionResult> result = client->Complete(Request(), &attempts);
@@ -412,12 +382,13 @@ TEST(HttpTeacherClient, CarriesTheServersMessageInAFinalError) {
   ScriptedServer server;
   server.SetFallback(
       {.status = 404, .body = R"({"object":"error","message":"The model `x` does not exist."})"});
-  FakeClock clock;
+  TeacherTestClock clock;
   auto client = MakeClient(Options({server.base_url()}), clock);
   absl::StatusOr<CompletionResult> result = client->Complete(Request());
   ASSERT_FALSE(result.ok());
   EXPECT_THAT(std::string(result.status().message()),
               StartsWith("http_404: The model `x` does not exist."));
+  EXPECT_EQ(TeacherFailureReason(result.status()), "http_404");
 }
 
 TEST(HttpTeacherClient, RetriesMalformedJsonAndBodiesWithoutChoices) {
@@ -425,7 +396,7 @@ TEST(HttpTeacherClient, RetriesMalformedJsonAndBodiesWithoutChoices) {
   server.Push({.body = "<html>gateway</html>"});
   server.Push({.body = R"({"id":"x","object":"chat.completion","choices":[]})"});
   server.Push({.body = R"({"id":"x"})"});
-  FakeClock clock;
+  TeacherTestClock clock;
   auto client = MakeClient(Options({server.base_url()}), clock);
   absl::StatusOr<CompletionResult> result = client->Complete(Request());
   ASSERT_TRUE(result.ok()) << result.status();
@@ -436,7 +407,7 @@ TEST(HttpTeacherClient, RetriesMalformedJsonAndBodiesWithoutChoices) {
 TEST(HttpTeacherClient, SaysRetriesExhaustedAfterMaxAttempts) {
   ScriptedServer server;
   server.SetFallback({.status = 503, .body = R"({"error":{"message":"overloaded"}})"});
-  FakeClock clock;
+  TeacherTestClock clock;
   HttpTeacherOptions options = Options({server.base_url()});
   options.max_attempts = 3;
   auto client = MakeClient(options, clock);
@@ -446,6 +417,7 @@ TEST(HttpTeacherClient, SaysRetriesExhaustedAfterMaxAttempts) {
   EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(std::string(result.status().message()),
               StartsWith("retries_exhausted: http_503: overloaded"));
+  EXPECT_EQ(TeacherFailureReason(result.status()), "retries_exhausted");
   EXPECT_EQ(attempts, 3u);
   EXPECT_EQ(server.requests(), 3u);
   EXPECT_EQ(clock.sleeps().size(), 2u);  // no wait after the last attempt
@@ -455,7 +427,7 @@ TEST(HttpTeacherClient, SaysRetriesExhaustedAfterMaxAttempts) {
 TEST(HttpTeacherClient, TimesOutOnAHangingServerAndRetries) {
   ScriptedServer server;
   server.Push({.delay = absl::Milliseconds(700)});
-  FakeClock clock;
+  TeacherTestClock clock;
   HttpTeacherOptions options = Options({server.base_url()});
   options.read_timeout_ms = 200;
   auto client = MakeClient(options, clock);
@@ -470,7 +442,7 @@ TEST(HttpTeacherClient, TimesOutOnAHangingServerAndRetries) {
 TEST(HttpTeacherClient, ReportsATimeoutWhenEveryAttemptHangs) {
   ScriptedServer server;
   server.SetFallback({.delay = absl::Milliseconds(500)});
-  FakeClock clock;
+  TeacherTestClock clock;
   HttpTeacherOptions options = Options({server.base_url()});
   options.read_timeout_ms = 150;
   options.max_attempts = 2;
@@ -483,7 +455,7 @@ TEST(HttpTeacherClient, ReportsATimeoutWhenEveryAttemptHangs) {
 TEST(HttpTeacherClient, RetriesAConnectionClosedMidReply) {
   ScriptedServer server;
   server.Push({.cut_off = true});
-  FakeClock clock;
+  TeacherTestClock clock;
   auto client = MakeClient(Options({server.base_url()}), clock);
   absl::StatusOr<CompletionResult> result = client->Complete(Request());
   ASSERT_TRUE(result.ok()) << result.status();
@@ -494,7 +466,7 @@ TEST(HttpTeacherClient, RetriesAConnectionClosedMidReply) {
 TEST(HttpTeacherClient, FailsOverFromARefusedEndpointToAGoodOne) {
   ScriptedServer good;
   const std::string refused = absl::StrCat("http://127.0.0.1:", ClosedPort(), "/v1");
-  FakeClock clock;
+  TeacherTestClock clock;
   auto client = MakeClient(Options({refused, good.base_url()}), clock);
   absl::StatusOr<CompletionResult> result = client->Complete(Request(/*affinity_key=*/0));
   ASSERT_TRUE(result.ok()) << result.status();
@@ -510,7 +482,7 @@ TEST(HttpTeacherClient, FailsOverFromARefusedEndpointToAGoodOne) {
 TEST(HttpTeacherClient, KeepsEachAffinityKeyOnOneEndpoint) {
   ScriptedServer a;
   ScriptedServer b;
-  FakeClock clock;
+  TeacherTestClock clock;
   auto client = MakeClient(Options({a.base_url(), b.base_url()}), clock);
   for (int round = 0; round < 3; ++round) {
     for (uint64_t key = 0; key < 8; ++key) {
@@ -533,7 +505,7 @@ TEST(HttpTeacherClient, OpensTheBreakerAfterRepeatedFailuresAndProbesAfterTheOpe
   ScriptedServer flaky;
   ScriptedServer good;
   flaky.SetFallback({.status = 503});
-  FakeClock clock;
+  TeacherTestClock clock;
   HttpTeacherOptions options = Options({flaky.base_url(), good.base_url()});
   options.breaker_failures = 3;
   options.breaker_open_ms = 30000;
@@ -584,7 +556,7 @@ TEST(HttpTeacherClient, UsesTheSoonestReopeningEndpointWhenEveryCircuitIsOpen) {
   ScriptedServer b;
   a.SetFallback({.status = 500});
   b.SetFallback({.status = 500});
-  FakeClock clock;
+  TeacherTestClock clock;
   HttpTeacherOptions options = Options({a.base_url(), b.base_url()});
   options.breaker_failures = 1;
   options.max_attempts = 1;
@@ -614,7 +586,7 @@ TEST(HttpTeacherClient, BackoffWaitsStayUnderTheCapAndGrowWithTheRetryNumber) {
   constexpr int kRetries = 5;
   std::vector<std::vector<absl::Duration>> waits(kRetries);
   for (uint64_t seed = 1; seed <= 4; ++seed) {
-    FakeClock clock;
+    TeacherTestClock clock;
     HttpTeacherOptions options = Options({server.base_url()});
     options.random_seed = seed;
     options.max_attempts = kRetries + 1;
@@ -649,7 +621,7 @@ TEST(HttpTeacherClient, BackoffWaitsStayUnderTheCapAndGrowWithTheRetryNumber) {
 
 TEST(HttpTeacherClient, ReusesKeepAliveConnections) {
   ScriptedServer server;
-  FakeClock clock;
+  TeacherTestClock clock;
   auto client = MakeClient(Options({server.base_url()}), clock);
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(client->Complete(Request()).ok());
   std::set<int> ports;
@@ -661,7 +633,7 @@ TEST(HttpTeacherClient, ReusesKeepAliveConnections) {
 // pooled connection is then dead and must not cost the next request a retry.
 TEST(HttpTeacherClient, ReconnectsWhenTheServerClosedAnIdleConnection) {
   ScriptedServer server(nullptr, "http", /*keep_alive_timeout_s=*/1);
-  FakeClock clock;
+  TeacherTestClock clock;
   auto client = MakeClient(Options({server.base_url()}), clock);
   ASSERT_TRUE(client->Complete(Request()).ok());
   absl::SleepFor(absl::Milliseconds(1300));  // the server drops the idle connection
@@ -674,7 +646,7 @@ TEST(HttpTeacherClient, ReconnectsWhenTheServerClosedAnIdleConnection) {
 TEST(HttpTeacherClient, ServesManyThreadsAtOnce) {
   ScriptedServer server;
   server.SetFallback({.delay = absl::Milliseconds(2)});
-  FakeClock clock;
+  TeacherTestClock clock;
   auto client = MakeClient(Options({server.base_url()}), clock);
   constexpr int kThreads = 16;
   constexpr int kPerThread = 10;
@@ -703,7 +675,7 @@ TEST(HttpTeacherClient, NeverPutsTheApiKeyInAStatusMessage) {
   server.Push({.status = 401,
                .body = absl::StrCat(R"({"error":{"message":"Incorrect API key: )", key, R"("}})")});
   server.SetFallback({.status = 500, .body = key});
-  FakeClock clock;
+  TeacherTestClock clock;
   HttpTeacherOptions options = Options({server.base_url()});
   options.api_key = key;
   options.max_attempts = 2;
@@ -835,7 +807,7 @@ TEST(HttpTeacherClient, SpeaksHttpsToASelfSignedServerWhenVerificationIsOff) {
   auto tls = std::make_unique<httplib::SSLServer>(credentials.cert, credentials.key);
   ASSERT_TRUE(tls->is_valid());
   ScriptedServer server(std::move(tls), "https");
-  FakeClock clock;
+  TeacherTestClock clock;
 
   HttpTeacherOptions options = Options({server.base_url()});
   options.verify_tls = false;
