@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <iostream>
-#include <sstream>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/ascii.h"
