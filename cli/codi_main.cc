@@ -3,6 +3,7 @@
 #include <iostream>
 #include <string>
 
+#include "cli/cli_flags.h"
 #include "cli/coqa_importer.h"
 #include "cli/local_job.h"
 #include "cli/quac_importer.h"
@@ -41,10 +42,9 @@ int ExportCommand(int argc, char** argv) {
       "DIR)");
   std::string state_dir, out_dir, format = "jsonl", coordinator;
   int64_t shards = 0;
-  flags.String("state", "CODI_STATE", &state_dir, "state directory of `codi run`");
-  flags.String("coordinator", "CODI_COORDINATOR", &coordinator,
-               "coordinator gRPC address (instead of --state)");
-  flags.String("out", "CODI_OUT", &out_dir, "output directory");
+  AddStateFlag(&flags, &state_dir);
+  AddCoordinatorFlag(&flags, &coordinator, "instead of --state");
+  AddOutDirFlag(&flags, &out_dir);
   flags.String("format", "", &format, "jsonl (one conversation a line) or brackets");
   flags.Int("shards", "", &shards, "number of shards (default: the job's output.shards)");
   if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
@@ -95,9 +95,8 @@ int ReportCommand(int argc, char** argv) {
   flags.AddUsage("codi report JOB_ID (--coordinator HOST:PORT | --state DIR) [--json]");
   std::string state_dir, coordinator;
   bool json = false;
-  flags.String("state", "CODI_STATE", &state_dir, "state directory of `codi run`");
-  flags.String("coordinator", "CODI_COORDINATOR", &coordinator,
-               "coordinator gRPC address (instead of --state)");
+  AddStateFlag(&flags, &state_dir);
+  AddCoordinatorFlag(&flags, &coordinator, "instead of --state");
   flags.Bool("json", "", &json, "print the report as JSON");
   if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
   if (flags.positional().size() != 1 || state_dir.empty() == coordinator.empty()) {
@@ -154,6 +153,7 @@ int ImportCommand(int argc, char** argv, const char* name, const char* what, Imp
   FlagSet flags(std::string("codi ") + name, what);
   flags.AddUsage(std::string("codi ") + name + " FILE --out DOCS.jsonl");
   std::string out;
+  // A file, not the shared --out DIR: no CODI_OUT.
   flags.String("out", "", &out, "documents JSONL to write");
   if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
   if (flags.positional().size() != 1 || out.empty()) {

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/cli_flags.h"
 #include "cli/progress_printer.h"
 #include "cli/result_exporter.h"
 #include "codi/v1/service.grpc.pb.h"
@@ -60,7 +61,7 @@ struct JobCommand {
   std::string job_id;
   JobCommand(const std::string& name, const std::string& summary) : flags("codi " + name, summary) {
     flags.AddUsage("codi " + name + " JOB_ID --coordinator HOST:PORT");
-    flags.String("coordinator", "CODI_COORDINATOR", &coordinator, "coordinator gRPC address");
+    AddCoordinatorFlag(&flags, &coordinator);
   }
   // -1 to go on, else the exit code.
   int Parse(int argc, char** argv, const std::string& name) {
@@ -95,7 +96,7 @@ int SubmitCommand(int argc, char** argv) {
   FlagSet flags("codi submit", "submit a job to a coordinator; prints the job id");
   flags.AddUsage("codi submit JOB.yaml [--docs FILE] --coordinator HOST:PORT [--job-id ID]");
   std::string coordinator, docs, job_id;
-  flags.String("coordinator", "CODI_COORDINATOR", &coordinator, "coordinator gRPC address");
+  AddCoordinatorFlag(&flags, &coordinator);
   flags.String("docs", "", &docs,
                "documents JSONL on this machine, streamed to the coordinator; without it the job's "
                "documents.path must be readable by the coordinator");

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cli/cli_flags.h"
 #include "cli/local_job.h"
 #include "cli/progress_printer.h"
 #include "common/base/flags.h"
@@ -33,10 +34,8 @@ int RunCommand(int argc, char** argv) {
   flags.StringList("teacher", "CODI_TEACHER", &teachers,
                    "OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1; overrides the job's "
                    "teacher.endpoints");
-  flags.String(
-      "state", "CODI_STATE", &state_dir,
-      "RocksDB state directory (default state/<job name>); rerun with the same one to resume");
-  flags.String("out", "CODI_OUT", &out_dir, "output directory (default out/<job name>)");
+  AddStateFlag(&flags, &state_dir, "default state/<job name>; rerun with the same one to resume");
+  AddOutDirFlag(&flags, &out_dir, "default out/<job name>");
   flags.String("docs", "CODI_DOCS", &docs, "documents JSONL, overrides the job's documents.path");
   flags.Int("concurrency", "CODI_CONCURRENCY", &concurrency, "conversations in flight at once");
   flags.String("format", "", &format, "export format: jsonl or brackets");

@@ -7,6 +7,7 @@
 #include "common/base/flags.h"
 #include "common/base/logging.h"
 #include "common/service/metrics_server.h"
+#include "common/service/server_flags.h"
 #include "common/service/termination_signals.h"
 #include "common/storage/rocksdb_store.h"
 #include "coordinator/coordinator_metrics.h"
@@ -24,7 +25,7 @@ int main(int argc, char** argv) {
       "codi-coordinator",
       "serves jobs to clients and conversations to workers; owns the RocksDB state");
   flags.AddUsage("codi-coordinator --listen HOST:PORT --state DIR [--lease-ttl-s N] [--fsync]");
-  std::string listen = "127.0.0.1:7070", state_dir, log_level = "info", metrics_listen;
+  std::string listen = "127.0.0.1:7070", state_dir;
   int64_t lease_ttl_s = 60, grace_s = -1;
   bool fsync = false;
   flags.String("listen", "CODI_LISTEN", &listen,
@@ -36,18 +37,10 @@ int main(int argc, char** argv) {
             "seconds leases found at start-up stay with their workers (default: the lease TTL)");
   flags.Bool("fsync", "CODI_FSYNC", &fsync,
              "fsync the WAL on every checkpoint (survives power loss; slower)");
-  flags.String("log-level", "CODI_LOG_LEVEL", &log_level, "debug, info, warning or error");
-  flags.String("metrics-listen", "CODI_METRICS_LISTEN", &metrics_listen,
-               "serve Prometheus /metrics on HOST:PORT (empty: off; port 0 picks one, printed as "
-               "'metrics on HOST:PORT')");
+  codi::ServerFlags server_flags(&flags);
   if (auto r = flags.Parse(argc, argv); r != codi::FlagSet::kOk)
     return r == codi::FlagSet::kHelp ? 0 : 2;
-  codi::LogLevel level;
-  if (!codi::ParseLogLevel(log_level, &level)) {
-    std::cerr << "codi-coordinator: --log-level must be debug, info, warning or error\n";
-    return 2;
-  }
-  codi::SetLogLevel(level);
+  if (!server_flags.ApplyLogLevel()) return 2;
   if (state_dir.empty() || !flags.positional().empty()) {
     std::cerr << "codi-coordinator: --state DIR is required and no positional arguments are taken "
                  "(see --help)\n";
@@ -97,14 +90,7 @@ int main(int argc, char** argv) {
   std::cout << "listening on " << host << ":" << port << std::endl;
   codi::MetricsServer metrics_server(
       metrics.registry(), [&] { metrics.Refresh(**coordinator, **kv, options.lease_ttl); });
-  if (!metrics_listen.empty()) {
-    auto bound = metrics_server.Start(metrics_listen);
-    if (!bound.ok()) {
-      std::cerr << "codi-coordinator: " << bound.status().message() << "\n";
-      return 1;
-    }
-    std::cout << "metrics on " << *bound << std::endl;
-  }
+  if (!server_flags.StartMetrics(&metrics_server)) return 1;
   codi::Log(codi::LogLevel::kInfo, "coordinator_started",
             {{"listen", host + ":" + std::to_string(port)}, {"state", state_dir}});
 

@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev prometheus-cpp-dev libcpp-httplib-dev
-  libyaml-cpp-dev nlohmann-json3-dev libssl-dev
+  libyaml-cpp-dev nlohmann-json3-dev libssl-dev libcli11-dev
   libgtest-dev libgmock-dev
   prometheus
   procps

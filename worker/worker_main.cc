@@ -13,6 +13,7 @@
 #include "common/base/flags.h"
 #include "common/base/logging.h"
 #include "common/service/metrics_server.h"
+#include "common/service/server_flags.h"
 #include "common/service/termination_signals.h"
 #include "worker/grpc_work_source.h"
 #include "worker/teacher_factory.h"
@@ -23,9 +24,9 @@ int main(int argc, char** argv) {
   codi::BlockTerminationSignals();
   codi::FlagSet flags("codi-worker", "executes conversations leased from a codi-coordinator");
   flags.AddUsage("codi-worker --coordinator HOST:PORT [--teacher URL]... [--concurrency N]");
-  std::string coordinator = "127.0.0.1:7070", worker_id, log_level = "info", metrics_listen;
+  std::string coordinator = "127.0.0.1:7070", worker_id;
   std::vector<std::string> teachers;
-  int64_t concurrency = 32, heartbeat_ms = 10000, poll_ms = 500, shutdown_deadline_s = 60;
+  int64_t concurrency = 32, heartbeat_ms = 10000, lease_wait_ms = 10000, shutdown_deadline_s = 60;
   flags.String("coordinator", "CODI_COORDINATOR", &coordinator, "coordinator gRPC address");
   flags.StringList(
       "teacher", "CODI_TEACHER", &teachers,
@@ -34,27 +35,20 @@ int main(int argc, char** argv) {
   flags.String("worker-id", "CODI_WORKER_ID", &worker_id,
                "name in logs and leases (default host-pid)");
   flags.Int("heartbeat-ms", "CODI_HEARTBEAT_MS", &heartbeat_ms, "interval of lease heartbeats");
-  flags.Int("poll-ms", "CODI_POLL_MS", &poll_ms,
-            "wait between lease attempts when there is no work");
+  flags.Int("lease-wait-ms", "CODI_LEASE_WAIT_MS", &lease_wait_ms,
+            "longest a lease request waits at the coordinator for work to appear (a long "
+            "poll: new work is handed out as soon as it exists)");
   flags.Int("shutdown-deadline-s", "CODI_SHUTDOWN_DEADLINE_S", &shutdown_deadline_s,
             "after SIGTERM, seconds in-flight turns get to finish before the worker hands "
             "their conversations back and exits 0 (keep below the pod's grace period)");
-  flags.String("log-level", "CODI_LOG_LEVEL", &log_level, "debug, info, warning or error");
-  flags.String("metrics-listen", "CODI_METRICS_LISTEN", &metrics_listen,
-               "serve Prometheus /metrics on HOST:PORT (empty: off; port 0 picks one, printed as "
-               "'metrics on HOST:PORT')");
+  codi::ServerFlags server_flags(&flags);
   if (auto r = flags.Parse(argc, argv); r != codi::FlagSet::kOk)
     return r == codi::FlagSet::kHelp ? 0 : 2;
-  codi::LogLevel level;
-  if (!codi::ParseLogLevel(log_level, &level)) {
-    std::cerr << "codi-worker: --log-level must be debug, info, warning or error\n";
-    return 2;
-  }
-  codi::SetLogLevel(level);
-  if (concurrency < 1 || concurrency > 4096 || heartbeat_ms < 100 || poll_ms < 10 ||
+  if (!server_flags.ApplyLogLevel()) return 2;
+  if (concurrency < 1 || concurrency > 4096 || heartbeat_ms < 100 || lease_wait_ms < 100 ||
       shutdown_deadline_s < 0) {
-    std::cerr << "codi-worker: --concurrency must be 1..4096, --heartbeat-ms >= 100, --poll-ms "
-                 ">= 10, --shutdown-deadline-s >= 0\n";
+    std::cerr << "codi-worker: --concurrency must be 1..4096, --heartbeat-ms >= 100, "
+                 "--lease-wait-ms >= 100, --shutdown-deadline-s >= 0\n";
     return 2;
   }
   if (worker_id.empty()) {
@@ -64,20 +58,13 @@ int main(int argc, char** argv) {
   }
   codi::WorkerMetrics metrics;
   codi::MetricsServer metrics_server(metrics.registry());
-  if (!metrics_listen.empty()) {
-    auto bound = metrics_server.Start(metrics_listen);
-    if (!bound.ok()) {
-      std::cerr << "codi-worker: " << bound.status().message() << "\n";
-      return 1;
-    }
-    std::cout << "metrics on " << *bound << std::endl;
-  }
+  if (!server_flags.StartMetrics(&metrics_server)) return 1;
   codi::GrpcWorkSource source(coordinator);
   codi::WorkerOptions options;
   options.worker_id = worker_id;
   options.concurrency = static_cast<int>(concurrency);
   options.exit_when_idle = false;
-  options.lease_wait = absl::Milliseconds(poll_ms);
+  options.lease_wait = absl::Milliseconds(lease_wait_ms);
   options.heartbeat_interval = absl::Milliseconds(heartbeat_ms);
   options.observer = &metrics;
   options.make_teacher = [&teachers, &metrics](const codi::v1::JobSpec& spec) {

@@ -1,183 +1,190 @@
 #include "common/base/flags.h"
 
-#include <cerrno>
+#include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <iostream>
-#include <sstream>
 
+#include "CLI/CLI.hpp"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
+#include "absl/strings/str_replace.h"
 
 namespace codi {
+namespace {
 
-FlagSet::FlagSet(std::string program, std::string summary)
-    : program_(std::move(program)), summary_(std::move(summary)) {}
+// CLI11's help, with the usage lines the program declared instead of the
+// generated "Usage: NAME [OPTIONS] [args...]".
+class UsageFormatter : public CLI::Formatter {
+ public:
+  explicit UsageFormatter(const std::vector<std::string>* usages) : usages_(usages) {}
+
+  std::string make_usage(const CLI::App* app, std::string name) const override {
+    if (usages_->empty()) return CLI::Formatter::make_usage(app, name);
+    std::string out = "\nUsage:\n";
+    for (const auto& line : *usages_) out += "  " + line + "\n";
+    return out;
+  }
+
+ private:
+  const std::vector<std::string>* usages_;
+};
+
+// CLI11 clamps an out-of-range integer and accepts "nan" and "inf"; these
+// checks refuse them, before CLI11 converts the value.
+CLI::Validator IntegerCheck() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        int64_t parsed;
+        if (absl::SimpleAtoi(text, &parsed)) return "";
+        return "expected an integer, got '" + text + "'";
+      },
+      "");
+}
+
+CLI::Validator FiniteNumberCheck() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double parsed;
+        if (absl::SimpleAtod(text, &parsed) && std::isfinite(parsed)) return "";
+        return "expected a number, got '" + text + "'";
+      },
+      "");
+}
+
+// Whether argv names the flag `--name` (`--name`, `--name=...`).
+bool GivenOnCommandLine(const std::vector<std::string>& args, const std::string& name) {
+  return std::any_of(args.begin(), args.end(), [&](const std::string& arg) {
+    return arg == "--" + name || arg.rfind("--" + name + "=", 0) == 0;
+  });
+}
+
+// Whether `text` mentions the flag `--name` as a whole word.
+bool Mentions(const std::string& text, const std::string& flag) {
+  for (size_t at = text.find(flag); at != std::string::npos; at = text.find(flag, at + 1)) {
+    const size_t end = at + flag.size();
+    if (end == text.size() || text[end] == ' ' || text[end] == ':') return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+FlagSet::FlagSet(std::string program, std::string summary, std::string env_prefix)
+    : program_(std::move(program)),
+      env_prefix_(std::move(env_prefix)),
+      app_(std::make_unique<CLI::App>(program_ + ": " + summary, program_)) {
+  app_->formatter(std::make_shared<UsageFormatter>(&usages_));
+  app_->option_defaults()->group("Flags");
+  app_->set_help_flag("-h,--help", "print this help and exit");
+  app_->footer(
+      "Each flag also reads the environment variable shown as (Env:NAME); the command line wins.");
+  // Positional arguments, hidden from the flag list: the usage lines name them.
+  app_->add_option("args", positional_)->group("");
+}
+
+FlagSet::~FlagSet() = default;
+
+std::string FlagSet::EnvFromName(const std::string& name) const {
+  if (env_prefix_.empty()) return "";
+  return env_prefix_ + absl::AsciiStrToUpper(absl::StrReplaceAll(name, {{"-", "_"}}));
+}
 
 void FlagSet::String(const std::string& name, const std::string& env, std::string* value,
                      const std::string& help) {
-  Flag f{name, env, help, "\"" + *value + "\""};
-  f.set = [value](const std::string& v, std::string*) {
-    *value = v;
-    return true;
-  };
-  flags_.push_back(std::move(f));
+  app_->add_option("--" + name, *value, help)
+      ->envname(env)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+      ->capture_default_str();
 }
 
 void FlagSet::StringList(const std::string& name, const std::string& env,
                          std::vector<std::string>* value, const std::string& help) {
-  Flag f{name, env, help, "none"};
-  f.is_list = true;
-  f.set = [value, first = true](const std::string& v, std::string*) mutable {
-    if (first) value->clear();
-    first = false;
-    value->push_back(v);
-    return true;
-  };
-  flags_.push_back(std::move(f));
+  // One value per occurrence (the next positional argument is not taken in),
+  // commas split, as in the environment variable.
+  app_->add_option("--" + name, *value, help)
+      ->envname(env)
+      ->allow_extra_args(false)
+      ->delimiter(',');
 }
 
 void FlagSet::Int(const std::string& name, const std::string& env, int64_t* value,
                   const std::string& help) {
-  Flag f{name, env, help, std::to_string(*value)};
-  f.set = [value](const std::string& v, std::string* err) {
-    int64_t parsed;
-    if (!absl::SimpleAtoi(v, &parsed)) {
-      *err = "expected an integer, got '" + v + "'";
-      return false;
-    }
-    *value = parsed;
-    return true;
-  };
-  flags_.push_back(std::move(f));
+  app_->add_option("--" + name, *value, help)
+      ->envname(env)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+      ->check(IntegerCheck())
+      ->capture_default_str();
 }
 
 void FlagSet::Double(const std::string& name, const std::string& env, double* value,
                      const std::string& help) {
-  std::ostringstream def;
-  def << *value;
-  Flag f{name, env, help, def.str()};
-  f.set = [value](const std::string& v, std::string* err) {
-    double parsed;
-    if (!absl::SimpleAtod(v, &parsed) || !std::isfinite(parsed)) {
-      *err = "expected a number, got '" + v + "'";
-      return false;
-    }
-    *value = parsed;
-    return true;
-  };
-  flags_.push_back(std::move(f));
+  app_->add_option("--" + name, *value, help)
+      ->envname(env)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+      ->check(FiniteNumberCheck())
+      ->capture_default_str();
 }
 
 void FlagSet::Bool(const std::string& name, const std::string& env, bool* value,
                    const std::string& help) {
-  Flag f{name, env, help, *value ? "true" : "false"};
-  f.is_bool = true;
-  f.set = [value](const std::string& v, std::string* err) {
-    bool parsed;
-    if (!absl::SimpleAtob(v, &parsed)) {
-      *err = "expected true or false, got '" + v + "'";
-      return false;
+  app_->add_flag("--" + name + ",!--no-" + name, *value, help)
+      ->envname(env)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+}
+
+void FlagSet::String(const std::string& name, std::string* value, const std::string& help) {
+  String(name, EnvFromName(name), value, help);
+}
+void FlagSet::StringList(const std::string& name, std::vector<std::string>* value,
+                         const std::string& help) {
+  StringList(name, EnvFromName(name), value, help);
+}
+void FlagSet::Int(const std::string& name, int64_t* value, const std::string& help) {
+  Int(name, EnvFromName(name), value, help);
+}
+void FlagSet::Double(const std::string& name, double* value, const std::string& help) {
+  Double(name, EnvFromName(name), value, help);
+}
+void FlagSet::Bool(const std::string& name, bool* value, const std::string& help) {
+  Bool(name, EnvFromName(name), value, help);
+}
+
+std::string FlagSet::Usage() const { return app_->help(); }
+
+std::string FlagSet::ErrorLine(const std::string& what,
+                               const std::vector<std::string>& args) const {
+  std::string line = what;
+  // CLI11 names the flag; say so when its value came from the environment.
+  for (const CLI::Option* opt : app_->get_options()) {
+    if (opt->get_envname().empty() || !Mentions(what, opt->get_name())) continue;
+    const auto& names = opt->get_lnames();
+    if (std::none_of(names.begin(), names.end(),
+                     [&](const std::string& n) { return GivenOnCommandLine(args, n); })) {
+      line += " (from the environment variable " + opt->get_envname() + ")";
     }
-    *value = parsed;
-    return true;
-  };
-  flags_.push_back(std::move(f));
-}
-
-FlagSet::Flag* FlagSet::Find(const std::string& name) {
-  for (auto& f : flags_) {
-    if (f.name == name) return &f;
+    break;
   }
-  return nullptr;
-}
-
-std::string FlagSet::Usage() const {
-  std::ostringstream out;
-  out << program_ << ": " << summary_ << "\n\n";
-  if (!usages_.empty()) {
-    out << "Usage:\n";
-    for (const auto& u : usages_) out << "  " << u << "\n";
-    out << "\n";
-  }
-  out << "Flags (each also read from its environment variable):\n";
-  for (const auto& f : flags_) {
-    out << "  --" << f.name << (f.is_bool ? "" : " VALUE");
-    if (f.is_list) out << " (repeatable)";
-    out << "\n      " << f.help << " [default " << f.default_text;
-    if (!f.env.empty()) out << "; env " << f.env;
-    out << "]\n";
-  }
-  out << "  --help\n      print this help and exit\n";
-  return out.str();
+  std::replace(line.begin(), line.end(), '\n', ' ');
+  return program_ + ": " + line + " (see --help)";
 }
 
 FlagSet::Result FlagSet::Parse(int argc, char** argv, int first) {
-  std::string err;
-  for (int i = first; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      std::cout << Usage();
-      return kHelp;
-    }
-    if (arg == "--") {
-      for (++i; i < argc; ++i) positional_.push_back(argv[i]);
-      break;
-    }
-    if (arg.size() < 3 || arg.rfind("--", 0) != 0) {
-      positional_.push_back(arg);
-      continue;
-    }
-    std::string name = arg.substr(2), value;
-    bool has_value = false;
-    if (auto eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-      has_value = true;
-    }
-    Flag* f = Find(name);
-    if (f == nullptr && !has_value && name.rfind("no-", 0) == 0) {
-      Flag* neg = Find(name.substr(3));
-      if (neg != nullptr && neg->is_bool) {
-        neg->set("false", &err);
-        neg->seen = true;
-        continue;
-      }
-    }
-    if (f == nullptr) {
-      std::cerr << program_ << ": unknown flag --" << name << " (see --help)\n";
-      return kError;
-    }
-    if (!has_value) {
-      if (f->is_bool) {
-        value = "true";
-      } else if (i + 1 < argc) {
-        value = argv[++i];
-      } else {
-        std::cerr << program_ << ": flag --" << name << " needs a value\n";
-        return kError;
-      }
-    }
-    if (!f->set(value, &err)) {
-      std::cerr << program_ << ": flag --" << name << ": " << err << "\n";
-      return kError;
-    }
-    f->seen = true;
-  }
-  // Environment variables fill in flags not given on the command line.
-  for (auto& f : flags_) {
-    if (f.seen || f.env.empty()) continue;
-    const char* env = std::getenv(f.env.c_str());
-    if (env == nullptr) continue;
-    if (f.is_list) {
-      for (auto part : absl::StrSplit(env, ',', absl::SkipEmpty())) {
-        f.set(std::string(part), &err);
-      }
-    } else if (!f.set(env, &err)) {
-      std::cerr << program_ << ": environment " << f.env << ": " << err << "\n";
-      return kError;
-    }
+  std::vector<std::string> args(argv + std::min(first, argc), argv + argc);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them back to front
+  try {
+    app_->parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << Usage();
+    return kHelp;
+  } catch (const CLI::ExtrasError&) {
+    // Every argument not starting with '-' is positional, so an extra is a flag.
+    const auto extras = app_->remaining();
+    std::cerr << ErrorLine("unknown flag " + (extras.empty() ? std::string("?") : extras[0]), args)
+              << "\n";
+    return kError;
+  } catch (const CLI::ParseError& e) {
+    std::cerr << ErrorLine(e.what(), args) << "\n";
+    return kError;
   }
   return kOk;
 }

@@ -30,6 +30,15 @@ TEST(CodiCli, AnswersBadUsageAndBadInputWithExitCode2AndAClearLine) {
       {"unknown command", "", {"frobnicate"}, "unknown command 'frobnicate'"},
       {"run without a job", "", {"run"}, "expected one job file"},
       {"unknown flag", "", {"run", "x.yaml", "--bogus"}, "unknown flag --bogus"},
+      {"unknown flag of a remote command",
+       "",
+       {"status", "job", "--coordinator", "127.0.0.1:9", "--bogus"},
+       "unknown flag --bogus"},
+      {"bad flag value",
+       "",
+       {"run", "x.yaml", "--concurrency", "many"},
+       "--concurrency: expected an integer, got 'many'"},
+      {"flag without its value", "", {"export", "job", "--out"}, "--out"},
       {"missing job file", "", {"run", "/nonexistent/job.yaml"}, "/nonexistent/job.yaml"},
       {"unknown field",
        "name: t\nsed: 1\n" + good_graph,
@@ -83,12 +92,43 @@ TEST(CodiCli, AnswersBadUsageAndBadInputWithExitCode2AndAClearLine) {
 }
 
 TEST(CodiCli, EveryCommandAnswersHelp) {
-  for (const char* command :
-       {"run", "export", "report", "import-coqa", "import-quac", "validate"}) {
-    std::string out, err;
-    EXPECT_EQ(RunToCompletion({kCodi, command, "--help"}, 30, &out, &err), 0) << command;
-    EXPECT_NE(out.find("Usage:"), std::string::npos) << command;
+  // Each command's help lists its flags with their environment variables.
+  const std::vector<std::pair<std::string, std::vector<std::string>>> commands = {
+      {"run", {"--teacher", "CODI_TEACHER", "--state", "CODI_STATE", "--out", "CODI_OUT"}},
+      {"submit", {"--coordinator", "CODI_COORDINATOR", "--docs"}},
+      {"status", {"--coordinator", "CODI_COORDINATOR", "--json"}},
+      {"watch", {"--coordinator", "CODI_COORDINATOR", "--interval-ms"}},
+      {"cancel", {"--coordinator", "CODI_COORDINATOR"}},
+      {"export", {"--coordinator", "--state", "--out", "CODI_OUT", "--format"}},
+      {"report", {"--coordinator", "--state", "CODI_STATE", "--json"}},
+      {"import-coqa", {"--out"}},
+      {"import-quac", {"--out"}},
+      {"validate", {}},
+  };
+  for (const auto& [command, flags] : commands) {
+    for (const char* help : {"--help", "-h"}) {
+      std::string out, err;
+      EXPECT_EQ(RunToCompletion({kCodi, command, help}, 30, &out, &err), 0) << command;
+      EXPECT_NE(out.find("Usage:"), std::string::npos) << command;
+      EXPECT_NE(out.find("codi " + command), std::string::npos) << command << ": " << out;
+      for (const auto& flag : flags) {
+        EXPECT_NE(out.find(flag), std::string::npos) << command << " " << flag << ": " << out;
+      }
+      EXPECT_EQ(err, "") << command;
+    }
   }
+}
+
+TEST(CodiCli, AnswersHelpAndVersionWithoutACommand) {
+  for (const char* help : {"--help", "-h", "help"}) {
+    std::string out, err;
+    EXPECT_EQ(RunToCompletion({kCodi, help}, 30, &out, &err), 0) << help;
+    EXPECT_NE(out.find("Usage:"), std::string::npos) << help;
+    EXPECT_NE(out.find("codi export JOB_ID"), std::string::npos) << help;
+  }
+  std::string out, err;
+  EXPECT_EQ(RunToCompletion({kCodi, "version"}, 30, &out, &err), 0);
+  EXPECT_EQ(out.rfind("codi ", 0), 0u) << out;
 }
 
 }  // namespace

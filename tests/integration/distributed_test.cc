@@ -84,11 +84,12 @@ class Cluster {
   bool StartWorker(size_t i) {
     if (workers_.size() <= i) workers_.resize(i + 1);
     workers_[i] = std::make_unique<ChildProcess>();
-    return workers_[i]->Start(
-        {kBin + "/codi-worker", "--coordinator", coordinator_address_, "--teacher",
-         "http://" + sim_address_ + "/v1", "--concurrency", std::to_string(kWorkerConcurrency),
-         "--heartbeat-ms", "500", "--poll-ms", "50", "--worker-id", "w" + std::to_string(i)},
-        dir_.File("worker.out"), dir_.File("worker" + std::to_string(i) + ".err"));
+    return workers_[i]->Start({kBin + "/codi-worker", "--coordinator", coordinator_address_,
+                               "--teacher", "http://" + sim_address_ + "/v1", "--concurrency",
+                               std::to_string(kWorkerConcurrency), "--heartbeat-ms", "500",
+                               "--lease-wait-ms", "1000", "--worker-id", "w" + std::to_string(i)},
+                              dir_.File("worker.out"),
+                              dir_.File("worker" + std::to_string(i) + ".err"));
   }
 
   ChildProcess& worker(size_t i) { return *workers_[i]; }

@@ -124,8 +124,8 @@ struct Servers {
                                        "http://" + sim_address + "/v1",
                                        "--concurrency",
                                        "4",
-                                       "--poll-ms",
-                                       "50",
+                                       "--lease-wait-ms",
+                                       "1000",
                                        "--metrics-listen",
                                        "127.0.0.1:0"};
       argv.insert(argv.end(), worker_flags.begin(), worker_flags.end());
@@ -268,9 +268,10 @@ TEST(Observability, AWorkerGivenSigtermMidJobExitsZeroWithoutLosingOrRepeatingAT
   ASSERT_LT(at_stop, 800u) << "the job ended before the worker was stopped";
   // A new worker finishes the job.
   auto w = std::make_unique<ChildProcess>();
-  ASSERT_TRUE(w->Start({kBin + "/codi-worker", "--coordinator", s.coordinator_address, "--teacher",
-                        "http://" + s.sim_address + "/v1", "--concurrency", "4", "--poll-ms", "50"},
-                       dir.File("worker-b.out"), dir.File("worker-b.err")));
+  ASSERT_TRUE(
+      w->Start({kBin + "/codi-worker", "--coordinator", s.coordinator_address, "--teacher",
+                "http://" + s.sim_address + "/v1", "--concurrency", "4", "--lease-wait-ms", "1000"},
+               dir.File("worker-b.out"), dir.File("worker-b.err")));
   ASSERT_EQ(s.Watch(job), 0);
   std::string out, err;
   ASSERT_EQ(RunToCompletion({kBin + "/codi", "export", job, "--coordinator", s.coordinator_address,

@@ -57,7 +57,7 @@ COORD=$ADDR
 COORD_PID=${PIDS[-1]}
 for i in 1 2; do
   "$BIN/codi-worker" --coordinator "$COORD" --teacher "http://$SIM/v1" --concurrency 32 \
-    --poll-ms 20 --log-level warning >/dev/null 2>"$WORK/worker$i.err" &
+    --lease-wait-ms 1000 --log-level warning >/dev/null 2>"$WORK/worker$i.err" &
   PIDS+=($!)
 done
 

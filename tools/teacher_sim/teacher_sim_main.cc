@@ -15,57 +15,50 @@ namespace codi {
 namespace {
 
 int Main(int argc, char** argv) {
+  // Every flag reads CODI_SIM_<NAME> from the environment.
   FlagSet flags("codi-teacher-sim",
                 "an OpenAI/vLLM-compatible simulated teacher: grounded deterministic replies, a "
-                "latency model, prefix-cache accounting and fault injection.");
+                "latency model, prefix-cache accounting and fault injection.",
+                "CODI_SIM_");
   flags.AddUsage("codi-teacher-sim --listen HOST:PORT [flags]");
   std::string listen = "127.0.0.1:8000";
   TeacherSim::Options o;
   int64_t fault_seed = 0;
-  flags.String("listen", "CODI_SIM_LISTEN", &listen, "address to serve on; port 0 picks one");
-  flags.String("model", "CODI_SIM_MODEL", &o.model,
-               "served model name; other names get 404 (empty: accept any)");
-  flags.String("api-key", "CODI_SIM_API_KEY", &o.api_key,
+  flags.String("listen", &listen, "address to serve on; port 0 picks one");
+  flags.String("model", &o.model, "served model name; other names get 404 (empty: accept any)");
+  flags.String("api-key", &o.api_key,
                "require 'Authorization: Bearer KEY' on /v1 routes (empty: no key)");
-  flags.Double("latency-ms", "CODI_SIM_LATENCY_MS", &o.latency_ms, "time to first token, ms");
-  flags.Double("per-token-ms", "CODI_SIM_PER_TOKEN_MS", &o.per_token_ms,
-               "time per completion token, ms");
-  flags.Double("prefill-per-token-ms", "CODI_SIM_PREFILL_PER_TOKEN_MS", &o.prefill_per_token_ms,
+  flags.Double("latency-ms", &o.latency_ms, "time to first token, ms");
+  flags.Double("per-token-ms", &o.per_token_ms, "time per completion token, ms");
+  flags.Double("prefill-per-token-ms", &o.prefill_per_token_ms,
                "time per prompt token not served from the prefix cache, ms");
-  flags.Int("max-batch", "CODI_SIM_MAX_BATCH", &o.max_batch,
+  flags.Int("max-batch", &o.max_batch,
             "requests generated at once (vLLM's max_num_seqs); the rest queue");
-  flags.Int("threads", "CODI_SIM_THREADS", &o.threads,
-            "HTTP worker threads, i.e. connections served at once");
-  flags.Int("block-tokens", "CODI_SIM_BLOCK_TOKENS", &o.block_tokens,
-            "prefix-cache block size in tokens");
-  flags.Int("cache-blocks", "CODI_SIM_CACHE_BLOCKS", &o.cache_blocks,
+  flags.Int("threads", &o.threads, "HTTP worker threads, i.e. connections served at once");
+  flags.Int("block-tokens", &o.block_tokens, "prefix-cache block size in tokens");
+  flags.Int("cache-blocks", &o.cache_blocks,
             "prefix-cache capacity in blocks (LRU); 0 disables the cache");
-  flags.Int("max-model-len", "CODI_SIM_MAX_MODEL_LEN", &o.max_model_len,
+  flags.Int("max-model-len", &o.max_model_len,
             "reject prompt+max_tokens above this many tokens with 400 (0: no limit)");
-  flags.Double("fail-500", "CODI_SIM_FAIL_500", &o.faults.http_500, "rate of 500 replies");
-  flags.Double("fail-503", "CODI_SIM_FAIL_503", &o.faults.http_503, "rate of 503 replies");
-  flags.Double("fail-429", "CODI_SIM_FAIL_429", &o.faults.http_429,
-               "rate of 429 replies (with Retry-After)");
-  flags.Double("hang", "CODI_SIM_HANG", &o.faults.hang,
+  flags.Double("fail-500", &o.faults.http_500, "rate of 500 replies");
+  flags.Double("fail-503", &o.faults.http_503, "rate of 503 replies");
+  flags.Double("fail-429", &o.faults.http_429, "rate of 429 replies (with Retry-After)");
+  flags.Double("hang", &o.faults.hang,
                "rate of requests held for --hang-ms, then dropped without a reply");
-  flags.Double("malformed", "CODI_SIM_MALFORMED", &o.faults.malformed,
-               "rate of 200 replies whose body is not JSON");
-  flags.Double("truncated", "CODI_SIM_TRUNCATED", &o.faults.truncated,
+  flags.Double("malformed", &o.faults.malformed, "rate of 200 replies whose body is not JSON");
+  flags.Double("truncated", &o.faults.truncated,
                "rate of 200 replies whose JSON body is cut in half");
-  flags.Double("finish-length", "CODI_SIM_FINISH_LENGTH", &o.faults.finish_length,
+  flags.Double("finish-length", &o.faults.finish_length,
                "rate of replies cut short with finish_reason \"length\"");
-  flags.Double("refuse", "CODI_SIM_REFUSE", &o.faults.refuse, "rate of canned refusals");
-  flags.Double("empty", "CODI_SIM_EMPTY", &o.faults.empty, "rate of empty replies");
-  flags.Int("fault-seed", "CODI_SIM_FAULT_SEED", &fault_seed,
-            "seed of the per-request fault draws");
-  flags.Int("retry-after-s", "CODI_SIM_RETRY_AFTER_S", &o.retry_after_s,
-            "Retry-After header of a simulated 429, seconds");
-  flags.Int("hang-ms", "CODI_SIM_HANG_MS", &o.hang_ms, "how long a hang holds a request, ms");
-  flags.Int("keep-alive-s", "CODI_SIM_KEEP_ALIVE_S", &o.keep_alive_s,
+  flags.Double("refuse", &o.faults.refuse, "rate of canned refusals");
+  flags.Double("empty", &o.faults.empty, "rate of empty replies");
+  flags.Int("fault-seed", &fault_seed, "seed of the per-request fault draws");
+  flags.Int("retry-after-s", &o.retry_after_s, "Retry-After header of a simulated 429, seconds");
+  flags.Int("hang-ms", &o.hang_ms, "how long a hang holds a request, ms");
+  flags.Int("keep-alive-s", &o.keep_alive_s,
             "idle keep-alive connections are closed after this many seconds");
-  flags.String("request-log", "CODI_SIM_REQUEST_LOG", &o.request_log,
-               "append one JSON line per chat request to this file");
-  flags.Bool("verbose", "CODI_SIM_VERBOSE", &o.verbose, "log one line per request on stderr");
+  flags.String("request-log", &o.request_log, "append one JSON line per chat request to this file");
+  flags.Bool("verbose", &o.verbose, "log one line per request on stderr");
 
   switch (flags.Parse(argc, argv)) {
     case FlagSet::kHelp:
