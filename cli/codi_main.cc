@@ -81,13 +81,7 @@ int ExportCommand(int argc, char** argv) {
   auto stats = ExportResults(*state->store, job_id, out_dir,
                              format == "jsonl" ? ExportFormat::kJsonl : ExportFormat::kBrackets,
                              static_cast<uint32_t>(std::max<int64_t>(shards, 1)));
-  if (!stats.ok()) {
-    std::cerr << "codi export: " << stats.status().message() << "\n";
-    return 1;
-  }
-  std::cout << "wrote " << stats->conversations << " conversations in " << stats->files.size()
-            << " files to " << out_dir << "\n";
-  return 0;
+  return PrintExportResult(stats, out_dir);
 }
 
 int ReportCommand(int argc, char** argv) {

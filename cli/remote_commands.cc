@@ -76,6 +76,17 @@ struct JobCommand {
   }
 };
 
+// One unary call on a job (JobRef in, JobStatus out), with a deadline.
+template <typename Method>
+grpc::Status CallOnJob(const JobCommand& cmd, Method method, codi::v1::JobStatus* status) {
+  auto stub = Connect(cmd.coordinator);
+  grpc::ClientContext context;
+  SetDeadline(&context, 30);
+  codi::v1::JobRef ref;
+  ref.set_job_id(cmd.job_id);
+  return (stub.get()->*method)(&context, ref, status);
+}
+
 void PrintStatus(const codi::v1::JobStatus& s) {
   std::cout << "job " << s.job_id() << ": " << JobStateName(s.state());
   if (!s.failure().empty()) std::cout << " (" << s.failure() << ")";
@@ -155,13 +166,8 @@ int StatusCommand(int argc, char** argv) {
   bool json = false;
   cmd.flags.Bool("json", "", &json, "print the status as JSON");
   if (int r = cmd.Parse(argc, argv, "status"); r >= 0) return r;
-  auto stub = Connect(cmd.coordinator);
-  grpc::ClientContext context;
-  SetDeadline(&context, 30);
-  codi::v1::JobRef ref;
-  ref.set_job_id(cmd.job_id);
   codi::v1::JobStatus status;
-  grpc::Status rpc = stub->GetJob(&context, ref, &status);
+  grpc::Status rpc = CallOnJob(cmd, &codi::v1::CoordinatorService::Stub::GetJob, &status);
   if (!rpc.ok()) return Fail("status", cmd.coordinator, rpc);
   if (json) {
     std::string text;
@@ -212,13 +218,8 @@ int WatchCommand(int argc, char** argv) {
 int CancelCommand(int argc, char** argv) {
   JobCommand cmd("cancel", "cancel a job; its workers stop within seconds");
   if (int r = cmd.Parse(argc, argv, "cancel"); r >= 0) return r;
-  auto stub = Connect(cmd.coordinator);
-  grpc::ClientContext context;
-  SetDeadline(&context, 30);
-  codi::v1::JobRef ref;
-  ref.set_job_id(cmd.job_id);
   codi::v1::JobStatus status;
-  grpc::Status rpc = stub->CancelJob(&context, ref, &status);
+  grpc::Status rpc = CallOnJob(cmd, &codi::v1::CoordinatorService::Stub::CancelJob, &status);
   if (!rpc.ok()) return Fail("cancel", cmd.coordinator, rpc);
   PrintStatus(status);
   return 0;
@@ -250,13 +251,7 @@ int RemoteExport(const char* coordinator, const char* job_id, const char* out_di
                                    brackets ? ExportFormat::kBrackets : ExportFormat::kJsonl,
                                    static_cast<uint32_t>(std::max(shards, 1)));
   if (!rpc_status.ok()) return Fail("export", coordinator, rpc_status);
-  if (!stats.ok()) {
-    std::cerr << "codi export: " << stats.status().message() << "\n";
-    return 1;
-  }
-  std::cout << "wrote " << stats->conversations << " conversations in " << stats->files.size()
-            << " files to " << out_dir << "\n";
-  return 0;
+  return PrintExportResult(stats, out_dir);
 }
 
 int RemoteReport(const char* coordinator, const char* job_id, bool json) {

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <memory>
 
 #include "absl/strings/str_format.h"
@@ -60,6 +61,16 @@ absl::StatusOr<ExportStats> ExportConversations(const ConversationScan& scan,
     if (ec) return absl::InternalError("cannot rename " + tmp_paths[i] + ": " + ec.message());
   }
   return stats;
+}
+
+int PrintExportResult(const absl::StatusOr<ExportStats>& stats, const std::string& out_dir) {
+  if (!stats.ok()) {
+    std::cerr << "codi export: " << stats.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "wrote " << stats->conversations << " conversations in " << stats->files.size()
+            << " files to " << out_dir << "\n";
+  return 0;
 }
 
 }  // namespace codi

@@ -21,6 +21,10 @@ struct ExportStats {
   std::vector<std::string> files;
 };
 
+// `codi export`'s last words: "wrote N conversations in F files to DIR" and
+// exit 0, or the error on one line and exit 1.
+int PrintExportResult(const absl::StatusOr<ExportStats>& stats, const std::string& out_dir);
+
 // Shard of a conversation: a stable hash of its document id, so all samples
 // of a document land in one shard.
 uint32_t ShardOf(const std::string& doc_id, uint32_t shards);
