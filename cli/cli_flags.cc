@@ -9,9 +9,13 @@ std::string WithNote(const std::string& help, const std::string& note) {
 
 }  // namespace
 
-void AddCoordinatorFlag(FlagSet* flags, std::string* address, const std::string& note) {
-  flags->String("coordinator", "CODI_COORDINATOR", address,
+void AddCoordinatorFlags(FlagSet* flags, CoordinatorFlags* coordinator, const std::string& note) {
+  flags->String("coordinator", "CODI_COORDINATOR", &coordinator->address,
                 WithNote("coordinator gRPC address, HOST:PORT", note));
+  AddClientSecurityFlags(flags, &coordinator->security);
+  flags->Int("timeout-s", "CODI_TIMEOUT_S", &coordinator->timeout_s,
+             "seconds the command's call to the coordinator may take (0: 60 for one request, "
+             "3600 for submit --docs and export, 86400 for watch)");
 }
 
 void AddStateFlag(FlagSet* flags, std::string* dir, const std::string& note) {

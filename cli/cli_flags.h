@@ -6,11 +6,22 @@
 #include <string>
 
 #include "common/base/flags.h"
+#include "common/security/security_flags.h"
 
 namespace codi {
 
-// --coordinator HOST:PORT (CODI_COORDINATOR): the coordinator's gRPC address.
-void AddCoordinatorFlag(FlagSet* flags, std::string* address, const std::string& note = "");
+// How a command reaches a coordinator: its address, TLS and token, and how
+// long a call may take.
+struct CoordinatorFlags {
+  std::string address;
+  ClientSecurityOptions security;
+  int64_t timeout_s = 0;  // 0: the command's own default
+};
+
+// --coordinator HOST:PORT (CODI_COORDINATOR), the client TLS and token flags
+// (security_flags.h) and --timeout-s (CODI_TIMEOUT_S).
+void AddCoordinatorFlags(FlagSet* flags, CoordinatorFlags* coordinator,
+                         const std::string& note = "");
 
 // --state DIR (CODI_STATE): the RocksDB state directory of `codi run`.
 void AddStateFlag(FlagSet* flags, std::string* dir, const std::string& note = "");

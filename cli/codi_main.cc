@@ -11,6 +11,8 @@
 #include "cli/run_command.h"
 #include "common/base/flags.h"
 #include "common/base/version.h"
+#include "common/security/roles.h"
+#include "common/security/token_table.h"
 #include "common/spec/job_spec_loader.h"
 #include "coordinator/job_report.h"
 
@@ -30,25 +32,61 @@ constexpr char kUsage[] =
     "  codi import-coqa FILE --out DOCS.jsonl\n"
     "  codi import-quac FILE --out DOCS.jsonl\n"
     "  codi validate JOB.yaml...                # checks job specs, prints what each holds\n"
+    "  codi token new --role ROLE [--name NAME] # a bearer token and its --auth-tokens line\n"
     "  codi version\n"
     "\n"
     "Run `codi COMMAND --help` for a command's flags. Exit codes: 0 success, 1 runtime\n"
     "failure, 2 bad usage or bad input.\n";
+
+// `codi token new`: prints a fresh token (line 1) and the line that grants it
+// in the coordinator's --auth-tokens file (line 2). Only the digest goes into
+// the file; the token itself is shown once, here.
+int TokenCommand(int argc, char** argv) {
+  FlagSet flags("codi token", "make a bearer token for the coordinator");
+  flags.AddUsage("codi token new --role admin|client|reader|worker [--name NAME]");
+  std::string role_name, name;
+  flags.String("role", "", &role_name, "admin, client, reader or worker");
+  flags.String("name", "", &name, "who holds the token, shown in the file (no spaces)");
+  if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
+  if (flags.positional().size() != 1 || flags.positional()[0] != "new") {
+    std::cerr << "codi token: expected `codi token new --role ROLE` (see --help)\n";
+    return 2;
+  }
+  auto role = ParseRole(role_name);
+  if (!role.ok()) {
+    std::cerr << "codi token: --role: " << role.status().message() << "\n";
+    return 2;
+  }
+  if (name.find_first_of(" \t#") != std::string::npos) {
+    std::cerr << "codi token: --name may not hold spaces or '#'\n";
+    return 2;
+  }
+  auto token = NewToken();
+  if (!token.ok()) {
+    std::cerr << "codi token: " << token.status().message() << "\n";
+    return 1;
+  }
+  std::cout << *token << "\n"
+            << RoleName(*role) << " " << Sha256Hex(*token) << (name.empty() ? "" : " " + name)
+            << "\n";
+  return 0;
+}
 
 int ExportCommand(int argc, char** argv) {
   FlagSet flags("codi export", "write a job's finished conversations as sharded files");
   flags.AddUsage(
       "codi export JOB_ID --out DIR [--format jsonl|brackets] (--coordinator HOST:PORT | --state "
       "DIR)");
-  std::string state_dir, out_dir, format = "jsonl", coordinator;
+  std::string state_dir, out_dir, format = "jsonl";
+  CoordinatorFlags coordinator;
   int64_t shards = 0;
   AddStateFlag(&flags, &state_dir);
-  AddCoordinatorFlag(&flags, &coordinator, "instead of --state");
+  AddCoordinatorFlags(&flags, &coordinator, "instead of --state");
   AddOutDirFlag(&flags, &out_dir);
   flags.String("format", "", &format, "jsonl (one conversation a line) or brackets");
   flags.Int("shards", "", &shards, "number of shards (default: the job's output.shards)");
   if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
-  if (flags.positional().size() != 1 || (state_dir.empty() == coordinator.empty()) ||
+  if (flags.positional().size() != 1 || (state_dir.empty() == coordinator.address.empty()) ||
       out_dir.empty()) {
     std::cerr << "codi export: expected JOB_ID, --out DIR and one of --state DIR or --coordinator "
                  "HOST:PORT (see --help)\n";
@@ -58,9 +96,9 @@ int ExportCommand(int argc, char** argv) {
     std::cerr << "codi export: --format must be jsonl or brackets\n";
     return 2;
   }
-  if (!coordinator.empty()) {
-    return RemoteExport(coordinator.c_str(), flags.positional()[0].c_str(), out_dir.c_str(),
-                        format == "brackets", shards > 0 ? static_cast<int>(shards) : 4);
+  if (!coordinator.address.empty()) {
+    return RemoteExport(coordinator, flags.positional()[0], out_dir, format == "brackets",
+                        shards > 0 ? static_cast<int>(shards) : 4);
   }
   if (!std::filesystem::exists(state_dir)) {
     std::cerr << "codi export: state directory " << state_dir << " does not exist\n";
@@ -87,19 +125,19 @@ int ExportCommand(int argc, char** argv) {
 int ReportCommand(int argc, char** argv) {
   FlagSet flags("codi report", "print a job's report");
   flags.AddUsage("codi report JOB_ID (--coordinator HOST:PORT | --state DIR) [--json]");
-  std::string state_dir, coordinator;
+  std::string state_dir;
+  CoordinatorFlags coordinator;
   bool json = false;
   AddStateFlag(&flags, &state_dir);
-  AddCoordinatorFlag(&flags, &coordinator, "instead of --state");
+  AddCoordinatorFlags(&flags, &coordinator, "instead of --state");
   flags.Bool("json", "", &json, "print the report as JSON");
   if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
-  if (flags.positional().size() != 1 || state_dir.empty() == coordinator.empty()) {
+  if (flags.positional().size() != 1 || state_dir.empty() == coordinator.address.empty()) {
     std::cerr << "codi report: expected JOB_ID and one of --state DIR or --coordinator HOST:PORT "
                  "(see --help)\n";
     return 2;
   }
-  if (!coordinator.empty())
-    return RemoteReport(coordinator.c_str(), flags.positional()[0].c_str(), json);
+  if (!coordinator.address.empty()) return RemoteReport(coordinator, flags.positional()[0], json);
   if (!std::filesystem::exists(state_dir)) {
     std::cerr << "codi report: state directory " << state_dir << " does not exist\n";
     return 2;
@@ -192,6 +230,7 @@ int main(int argc, char** argv) {
   if (command == "cancel") return codi::CancelCommand(argc, argv);
   if (command == "export") return codi::ExportCommand(argc, argv);
   if (command == "report") return codi::ReportCommand(argc, argv);
+  if (command == "token") return codi::TokenCommand(argc, argv);
   if (command == "import-coqa") {
     return codi::ImportCommand(argc, argv, "import-coqa", "turn CoQA JSON into documents JSONL",
                                codi::ImportCoqa);

@@ -25,9 +25,22 @@ namespace {
 
 constexpr size_t kChunkBytes = 1 << 20;
 
-std::unique_ptr<codi::v1::CoordinatorService::Stub> Connect(const std::string& target) {
+// Default deadlines, in seconds, when --timeout-s is not given.
+constexpr int kUnaryTimeoutS = 60;
+constexpr int kTransferTimeoutS = 3600;  // submit --docs, export
+constexpr int kWatchTimeoutS = 86400;
+
+// The stub, with TLS and the token as the flags say; null after one line on
+// stderr when a credential file cannot be read (the command exits 2).
+std::unique_ptr<codi::v1::CoordinatorService::Stub> Connect(const std::string& command,
+                                                            const CoordinatorFlags& coordinator) {
+  auto credentials = LoadChannelCredentials(coordinator.security, /*warn=*/false);
+  if (!credentials.ok()) {
+    std::cerr << "codi " << command << ": " << credentials.status().message() << "\n";
+    return nullptr;
+  }
   return codi::v1::CoordinatorService::NewStub(
-      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+      grpc::CreateChannel(coordinator.address, *credentials));
 }
 
 // One line on stderr; exit 2 for the caller's mistakes, 1 for the rest.
@@ -44,29 +57,33 @@ int Fail(const std::string& command, const std::string& target, const grpc::Stat
     case grpc::StatusCode::NOT_FOUND:
     case grpc::StatusCode::ALREADY_EXISTS:
     case grpc::StatusCode::FAILED_PRECONDITION:
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::PERMISSION_DENIED:
       return 2;
     default:
       return 1;
   }
 }
 
-void SetDeadline(grpc::ClientContext* context, int seconds) {
+// Every call has a deadline: --timeout-s, else the call's default.
+void SetDeadline(grpc::ClientContext* context, const CoordinatorFlags& coordinator, int default_s) {
+  const int64_t seconds = coordinator.timeout_s > 0 ? coordinator.timeout_s : default_s;
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
 }
 
 // Parses `codi COMMAND JOB_ID --coordinator HOST:PORT` plus extra flags.
 struct JobCommand {
   FlagSet flags;
-  std::string coordinator;
+  CoordinatorFlags coordinator;
   std::string job_id;
   JobCommand(const std::string& name, const std::string& summary) : flags("codi " + name, summary) {
     flags.AddUsage("codi " + name + " JOB_ID --coordinator HOST:PORT");
-    AddCoordinatorFlag(&flags, &coordinator);
+    AddCoordinatorFlags(&flags, &coordinator);
   }
   // -1 to go on, else the exit code.
   int Parse(int argc, char** argv, const std::string& name) {
     if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
-    if (flags.positional().size() != 1 || coordinator.empty()) {
+    if (flags.positional().size() != 1 || coordinator.address.empty()) {
       std::cerr << "codi " << name
                 << ": expected JOB_ID and --coordinator HOST:PORT (see --help)\n";
       return 2;
@@ -78,13 +95,13 @@ struct JobCommand {
 
 // One unary call on a job (JobRef in, JobStatus out), with a deadline.
 template <typename Method>
-grpc::Status CallOnJob(const JobCommand& cmd, Method method, codi::v1::JobStatus* status) {
-  auto stub = Connect(cmd.coordinator);
+grpc::Status CallOnJob(codi::v1::CoordinatorService::Stub* stub, const JobCommand& cmd,
+                       Method method, codi::v1::JobStatus* status) {
   grpc::ClientContext context;
-  SetDeadline(&context, 30);
+  SetDeadline(&context, cmd.coordinator, kUnaryTimeoutS);
   codi::v1::JobRef ref;
   ref.set_job_id(cmd.job_id);
-  return (stub.get()->*method)(&context, ref, status);
+  return (stub->*method)(&context, ref, status);
 }
 
 void PrintStatus(const codi::v1::JobStatus& s) {
@@ -106,14 +123,15 @@ void PrintStatus(const codi::v1::JobStatus& s) {
 int SubmitCommand(int argc, char** argv) {
   FlagSet flags("codi submit", "submit a job to a coordinator; prints the job id");
   flags.AddUsage("codi submit JOB.yaml [--docs FILE] --coordinator HOST:PORT [--job-id ID]");
-  std::string coordinator, docs, job_id;
-  AddCoordinatorFlag(&flags, &coordinator);
+  std::string docs, job_id;
+  CoordinatorFlags coordinator;
+  AddCoordinatorFlags(&flags, &coordinator);
   flags.String("docs", "", &docs,
                "documents JSONL on this machine, streamed to the coordinator; without it the job's "
                "documents.path must be readable by the coordinator");
   flags.String("job-id", "", &job_id, "job id (default <name>-<UTC time>)");
   if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
-  if (flags.positional().size() != 1 || coordinator.empty()) {
+  if (flags.positional().size() != 1 || coordinator.address.empty()) {
     std::cerr << "codi submit: expected JOB.yaml and --coordinator HOST:PORT (see --help)\n";
     return 2;
   }
@@ -125,12 +143,13 @@ int SubmitCommand(int argc, char** argv) {
   codi::v1::SubmitJobRequest submit;
   *submit.mutable_spec() = *spec;
   submit.set_job_id(job_id);
-  auto stub = Connect(coordinator);
+  auto stub = Connect("submit", coordinator);
+  if (stub == nullptr) return 2;
   codi::v1::SubmitJobResponse response;
   grpc::Status status;
   if (docs.empty()) {
     grpc::ClientContext context;
-    SetDeadline(&context, 60);
+    SetDeadline(&context, coordinator, kUnaryTimeoutS);
     status = stub->SubmitJob(&context, submit, &response);
   } else {
     std::ifstream in(docs, std::ios::binary);
@@ -139,6 +158,7 @@ int SubmitCommand(int argc, char** argv) {
       return 2;
     }
     grpc::ClientContext context;
+    SetDeadline(&context, coordinator, kTransferTimeoutS);
     auto writer = stub->SubmitJobWithDocuments(&context, &response);
     codi::v1::SubmitJobChunk chunk;
     *chunk.mutable_submit() = submit;
@@ -156,7 +176,7 @@ int SubmitCommand(int argc, char** argv) {
     writer->WritesDone();
     status = writer->Finish();
   }
-  if (!status.ok()) return Fail("submit", coordinator, status);
+  if (!status.ok()) return Fail("submit", coordinator.address, status);
   std::cout << response.job_id() << "\n";
   return 0;
 }
@@ -167,8 +187,11 @@ int StatusCommand(int argc, char** argv) {
   cmd.flags.Bool("json", "", &json, "print the status as JSON");
   if (int r = cmd.Parse(argc, argv, "status"); r >= 0) return r;
   codi::v1::JobStatus status;
-  grpc::Status rpc = CallOnJob(cmd, &codi::v1::CoordinatorService::Stub::GetJob, &status);
-  if (!rpc.ok()) return Fail("status", cmd.coordinator, rpc);
+  auto stub = Connect("status", cmd.coordinator);
+  if (stub == nullptr) return 2;
+  grpc::Status rpc =
+      CallOnJob(stub.get(), cmd, &codi::v1::CoordinatorService::Stub::GetJob, &status);
+  if (!rpc.ok()) return Fail("status", cmd.coordinator.address, rpc);
   if (json) {
     std::string text;
     google::protobuf::util::JsonPrintOptions options;
@@ -193,8 +216,10 @@ int WatchCommand(int argc, char** argv) {
   cmd.flags.String("progress", "", &progress,
                    "auto (bar on a terminal, lines otherwise), bar or lines");
   if (int r = cmd.Parse(argc, argv, "watch"); r >= 0) return r;
-  auto stub = Connect(cmd.coordinator);
+  auto stub = Connect("watch", cmd.coordinator);
+  if (stub == nullptr) return 2;
   grpc::ClientContext context;
+  SetDeadline(&context, cmd.coordinator, kWatchTimeoutS);
   codi::v1::WatchJobRequest request;
   request.set_job_id(cmd.job_id);
   request.set_interval_ms(static_cast<uint32_t>(std::max<int64_t>(interval_ms, 100)));
@@ -210,7 +235,7 @@ int WatchCommand(int argc, char** argv) {
   }
   grpc::Status rpc = reader->Finish();
   printer.Finish();
-  if (!rpc.ok()) return Fail("watch", cmd.coordinator, rpc);
+  if (!rpc.ok()) return Fail("watch", cmd.coordinator.address, rpc);
   if (any) std::cerr << "job " << status.job_id() << " " << JobStateName(status.state()) << "\n";
   return status.state() == codi::v1::JOB_STATE_FAILED ? 1 : 0;
 }
@@ -219,16 +244,21 @@ int CancelCommand(int argc, char** argv) {
   JobCommand cmd("cancel", "cancel a job; its workers stop within seconds");
   if (int r = cmd.Parse(argc, argv, "cancel"); r >= 0) return r;
   codi::v1::JobStatus status;
-  grpc::Status rpc = CallOnJob(cmd, &codi::v1::CoordinatorService::Stub::CancelJob, &status);
-  if (!rpc.ok()) return Fail("cancel", cmd.coordinator, rpc);
+  auto stub = Connect("cancel", cmd.coordinator);
+  if (stub == nullptr) return 2;
+  grpc::Status rpc =
+      CallOnJob(stub.get(), cmd, &codi::v1::CoordinatorService::Stub::CancelJob, &status);
+  if (!rpc.ok()) return Fail("cancel", cmd.coordinator.address, rpc);
   PrintStatus(status);
   return 0;
 }
 
-int RemoteExport(const char* coordinator, const char* job_id, const char* out_dir, bool brackets,
-                 int shards) {
-  auto stub = Connect(coordinator);
+int RemoteExport(const CoordinatorFlags& coordinator, const std::string& job_id,
+                 const std::string& out_dir, bool brackets, int shards) {
+  auto stub = Connect("export", coordinator);
+  if (stub == nullptr) return 2;
   grpc::ClientContext context;
+  SetDeadline(&context, coordinator, kTransferTimeoutS);
   codi::v1::JobRef ref;
   ref.set_job_id(job_id);
   grpc::Status rpc_status;
@@ -250,19 +280,20 @@ int RemoteExport(const char* coordinator, const char* job_id, const char* out_di
   auto stats = ExportConversations(scan, job_id, out_dir,
                                    brackets ? ExportFormat::kBrackets : ExportFormat::kJsonl,
                                    static_cast<uint32_t>(std::max(shards, 1)));
-  if (!rpc_status.ok()) return Fail("export", coordinator, rpc_status);
+  if (!rpc_status.ok()) return Fail("export", coordinator.address, rpc_status);
   return PrintExportResult(stats, out_dir);
 }
 
-int RemoteReport(const char* coordinator, const char* job_id, bool json) {
-  auto stub = Connect(coordinator);
+int RemoteReport(const CoordinatorFlags& coordinator, const std::string& job_id, bool json) {
+  auto stub = Connect("report", coordinator);
+  if (stub == nullptr) return 2;
   grpc::ClientContext context;
-  SetDeadline(&context, 300);
+  SetDeadline(&context, coordinator, 300);
   codi::v1::JobRef ref;
   ref.set_job_id(job_id);
   codi::v1::ReportResponse response;
   grpc::Status rpc = stub->GetReport(&context, ref, &response);
-  if (!rpc.ok()) return Fail("report", coordinator, rpc);
+  if (!rpc.ok()) return Fail("report", coordinator.address, rpc);
   std::cout << (json ? response.report_json() + "\n" : response.report_text());
   return 0;
 }

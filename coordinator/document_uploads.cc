@@ -17,7 +17,7 @@ absl::StatusOr<DocumentUploads::Upload> DocumentUploads::Begin() {
   std::string path = absl::StrFormat("%s/%016x.jsonl", dir_, rng());
   std::ofstream out(path + ".partial", std::ios::binary | std::ios::trunc);
   if (!out) return absl::InternalError(absl::StrCat("cannot write ", path, ".partial"));
-  return Upload(std::move(path), std::move(out));
+  return Upload(std::move(path), std::move(out), max_bytes_);
 }
 
 DocumentUploads::Upload::~Upload() {
@@ -28,6 +28,11 @@ DocumentUploads::Upload::~Upload() {
 }
 
 absl::Status DocumentUploads::Upload::Append(absl::string_view bytes) {
+  if (max_bytes_ > 0 && bytes_ + bytes.size() > max_bytes_) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the documents are larger than the coordinator accepts (--max-upload-bytes ", max_bytes_,
+        "); put them where the coordinator can read them and set documents.path instead"));
+  }
   out_.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   if (!out_) return absl::InternalError(absl::StrCat("cannot write ", path_, ".partial"));
   bytes_ += bytes.size();

@@ -1,7 +1,9 @@
 // Documents that clients stream to the coordinator (`codi submit --docs`):
 // each upload is written to a new file in the coordinator's upload directory,
 // under a random name, and becomes visible (renamed from `.partial`) only when
-// complete, so a job never refers to half a file.
+// complete, so a job never refers to half a file. An upload may hold at most
+// `max_bytes`: beyond it Append fails with RESOURCE_EXHAUSTED and the partial
+// file is removed with the Upload.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +17,9 @@ namespace codi {
 
 class DocumentUploads {
  public:
-  explicit DocumentUploads(std::string dir) : dir_(std::move(dir)) {}
+  // `max_bytes` 0: no limit.
+  explicit DocumentUploads(std::string dir, uint64_t max_bytes = 0)
+      : dir_(std::move(dir)), max_bytes_(max_bytes) {}
 
   // One upload in progress. Destroyed before Commit(), it removes its file.
   class Upload {
@@ -24,6 +28,7 @@ class DocumentUploads {
         : path_(std::move(other.path_)),
           out_(std::move(other.out_)),
           bytes_(other.bytes_),
+          max_bytes_(other.max_bytes_),
           committed_(other.committed_) {
       other.committed_ = true;  // the moved-from object removes nothing
     }
@@ -35,10 +40,12 @@ class DocumentUploads {
 
    private:
     friend class DocumentUploads;
-    Upload(std::string path, std::ofstream out) : path_(std::move(path)), out_(std::move(out)) {}
+    Upload(std::string path, std::ofstream out, uint64_t max_bytes)
+        : path_(std::move(path)), out_(std::move(out)), max_bytes_(max_bytes) {}
     std::string path_;  // final path; the data goes to path_ + ".partial" first
     std::ofstream out_;
     uint64_t bytes_ = 0;
+    uint64_t max_bytes_ = 0;
     bool committed_ = false;
   };
 
@@ -47,6 +54,7 @@ class DocumentUploads {
 
  private:
   std::string dir_;
+  uint64_t max_bytes_;
 };
 
 }  // namespace codi

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/str_cat.h"
 #include "common/service/grpc_status.h"
 #include "coordinator/job_report.h"
 #include "coordinator/job_status.h"
@@ -21,8 +23,13 @@ grpc::Status Respond(const absl::StatusOr<T>& result, T* response) {
 }  // namespace
 
 CoordinatorServiceImpl::CoordinatorServiceImpl(JobCoordinator* coordinator, StateStore* store,
-                                               DocumentUploads* uploads, Clock* clock)
-    : coordinator_(coordinator), store_(store), uploads_(uploads), clock_(clock) {}
+                                               DocumentUploads* uploads, Clock* clock,
+                                               size_t max_watches)
+    : coordinator_(coordinator),
+      store_(store),
+      uploads_(uploads),
+      clock_(clock),
+      max_watches_(max_watches) {}
 
 void CoordinatorServiceImpl::StopWatches() {
   absl::MutexLock lock(&mu_);
@@ -56,7 +63,8 @@ grpc::Status CoordinatorServiceImpl::SubmitJobWithDocuments(
   auto path = upload->Commit();
   if (!path.ok()) return ToGrpcStatus(path.status());
   response->set_documents_bytes(upload->bytes());
-  auto job_id = coordinator_->SubmitJob(submit->spec(), *path, submit->job_id());
+  auto job_id =
+      coordinator_->SubmitJob(submit->spec(), *path, submit->job_id(), DocumentsOrigin::kUpload);
   if (!job_id.ok()) return ToGrpcStatus(job_id.status());
   response->set_job_id(*job_id);
   return grpc::Status::OK;
@@ -90,6 +98,20 @@ grpc::Status CoordinatorServiceImpl::CancelJob(grpc::ServerContext* context,
 grpc::Status CoordinatorServiceImpl::WatchJob(grpc::ServerContext* context,
                                               const codi::v1::WatchJobRequest* request,
                                               grpc::ServerWriter<codi::v1::JobStatus>* writer) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (max_watches_ > 0 && watches_ >= max_watches_) {
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          absl::StrCat(watches_,
+                                       " watches are open, the most --max-watches "
+                                       "allows; try again later or poll with status"));
+    }
+    ++watches_;
+  }
+  absl::Cleanup release = [this] {
+    absl::MutexLock lock(&mu_);
+    --watches_;
+  };
   const absl::Duration interval = absl::Milliseconds(
       request->interval_ms() == 0 ? 1000 : std::max(100u, request->interval_ms()));
   ProgressRates rates(clock_);

@@ -17,8 +17,10 @@ namespace codi {
 class CoordinatorServiceImpl final : public codi::v1::CoordinatorService::Service {
  public:
   // Streamed documents go to `uploads`; `clock` paces WatchJob. Not owned.
+  // At most `max_watches` WatchJob streams run at once (0: no limit); one
+  // more is RESOURCE_EXHAUSTED, each stream holding a server thread.
   CoordinatorServiceImpl(JobCoordinator* coordinator, StateStore* store, DocumentUploads* uploads,
-                         Clock* clock);
+                         Clock* clock, size_t max_watches = 0);
 
   grpc::Status SubmitJob(grpc::ServerContext* context, const codi::v1::SubmitJobRequest* request,
                          codi::v1::SubmitJobResponse* response) override;
@@ -46,8 +48,10 @@ class CoordinatorServiceImpl final : public codi::v1::CoordinatorService::Servic
   StateStore* store_;
   DocumentUploads* uploads_;
   Clock* clock_;
+  const size_t max_watches_;
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  size_t watches_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 class WorkServiceImpl final : public codi::v1::WorkService::Service {

@@ -2,9 +2,11 @@
 
 #include <filesystem>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "common/base/logging.h"
 #include "common/base/status_macros.h"
+#include "common/security/confined_path.h"
 #include "common/spec/job_defaults.h"
 #include "common/spec/job_spec_validator.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -87,16 +89,25 @@ absl::Status JobCoordinator::LoadJob(const codi::v1::JobRecord& record) {
 
 absl::StatusOr<std::string> JobCoordinator::SubmitJob(const codi::v1::JobSpec& submitted,
                                                       const std::string& documents_path_in,
-                                                      const std::string& job_id_in) {
+                                                      const std::string& job_id_in,
+                                                      DocumentsOrigin origin) {
+  if (options_.max_spec_bytes > 0 && submitted.ByteSizeLong() > options_.max_spec_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("spec: ", submitted.ByteSizeLong(),
+                                                   " bytes, over the limit of ",
+                                                   options_.max_spec_bytes, " (--max-spec-bytes)"));
+  }
   if (absl::Status valid = ValidateJobSpec(submitted); !valid.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("spec: ", valid.message()));
   }
   const codi::v1::JobSpec spec = WithDefaults(submitted);
-  const std::string& documents_path =
+  std::string documents_path =
       documents_path_in.empty() ? spec.documents().path() : documents_path_in;
   if (documents_path.empty()) {
     return absl::InvalidArgumentError(
         "no documents: set documents.path (a path the coordinator can read) or stream them");
+  }
+  if (origin == DocumentsOrigin::kCaller && !options_.documents_root.empty()) {
+    CODI_ASSIGN_OR_RETURN(documents_path, ConfinedPath(options_.documents_root, documents_path));
   }
   absl::MutexLock lock(&mu_);
   std::string job_id = job_id_in;
@@ -117,6 +128,17 @@ absl::StatusOr<std::string> JobCoordinator::SubmitJob(const codi::v1::JobSpec& s
           "use another --state directory or the same spec to resume it"));
     }
     return job_id;  // resume
+  }
+  if (options_.max_running_jobs > 0) {
+    const size_t running = absl::c_count_if(jobs_, [](const auto& entry) {
+      return entry.second->record.state() == codi::v1::JOB_STATE_RUNNING;
+    });
+    if (running >= options_.max_running_jobs) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(running,
+                       " jobs are running, the most --max-jobs allows; wait for one to "
+                       "end or cancel one"));
+    }
   }
   auto reader =
       DocumentJsonlReader::Open(documents_path, 0, 0, spec.documents().max_document_bytes());

@@ -50,6 +50,20 @@ struct CoordinatorOptions {
   Clock* clock = RealClock();
   // Hooks for metrics; null: none. Not owned.
   CoordinatorObserver* observer = nullptr;
+  // Documents paths that callers name must lie inside this directory (empty:
+  // anywhere the process can read, as for `codi run`). Uploads are exempt:
+  // the coordinator chose their path.
+  std::string documents_root;
+  // Jobs running at once; a submit beyond it is RESOURCE_EXHAUSTED. 0: no limit.
+  size_t max_running_jobs = 0;
+  // Largest job spec (serialised bytes) a submit may carry. 0: no limit.
+  size_t max_spec_bytes = 0;
+};
+
+// Where a submitted job's documents path comes from.
+enum class DocumentsOrigin {
+  kCaller,  // named by whoever submitted: confined to documents_root
+  kUpload,  // a file DocumentUploads wrote
 };
 
 struct JobProgress {
@@ -82,9 +96,9 @@ class JobCoordinator : public WorkSource {
   // defaults, and reads documents from `documents_path` (empty: the spec's
   // documents.path). With a non-empty `job_id` that already exists, the call
   // resumes it when the spec is the same and fails otherwise.
-  [[nodiscard]] absl::StatusOr<std::string> SubmitJob(const codi::v1::JobSpec& spec,
-                                                      const std::string& documents_path,
-                                                      const std::string& job_id);
+  [[nodiscard]] absl::StatusOr<std::string> SubmitJob(
+      const codi::v1::JobSpec& spec, const std::string& documents_path, const std::string& job_id,
+      DocumentsOrigin origin = DocumentsOrigin::kCaller);
   [[nodiscard]] absl::StatusOr<JobProgress> Progress(const std::string& job_id);
   [[nodiscard]] absl::Status Cancel(const std::string& job_id);
   std::vector<std::string> JobIds();

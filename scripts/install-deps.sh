@@ -10,7 +10,7 @@ PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libssl-dev libcli11-dev
   libgtest-dev libgmock-dev
   prometheus
-  procps
+  procps openssl
   python3 python3-yaml python3-kubernetes
 )
 

@@ -7,7 +7,9 @@
 
 namespace codi {
 
-GrpcWorkSource::GrpcWorkSource(const std::string& target, absl::Duration deadline)
+GrpcWorkSource::GrpcWorkSource(const std::string& target,
+                               std::shared_ptr<grpc::ChannelCredentials> credentials,
+                               absl::Duration deadline)
     : deadline_(deadline) {
   grpc::ChannelArguments args;
   // Reconnect quickly after a coordinator restart.
@@ -15,7 +17,7 @@ GrpcWorkSource::GrpcWorkSource(const std::string& target, absl::Duration deadlin
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   stub_ = codi::v1::WorkService::NewStub(
-      grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
+      grpc::CreateCustomChannel(target, std::move(credentials), args));
 }
 
 template <typename Request, typename Response, typename Method>

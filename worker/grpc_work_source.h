@@ -11,12 +11,15 @@
 #include "absl/time/time.h"
 #include "codi/v1/service.grpc.pb.h"
 #include "common/service/work_source.h"
+#include "grpcpp/security/credentials.h"
 
 namespace codi {
 
 class GrpcWorkSource : public WorkSource {
  public:
-  GrpcWorkSource(const std::string& target, absl::Duration deadline = absl::Seconds(10));
+  // `credentials`: plain text, TLS, and the bearer token (security_flags.h).
+  GrpcWorkSource(const std::string& target, std::shared_ptr<grpc::ChannelCredentials> credentials,
+                 absl::Duration deadline = absl::Seconds(10));
 
   absl::StatusOr<codi::v1::LeaseResponse> Lease(const codi::v1::LeaseRequest& request) override;
   absl::Status ReportTurn(const codi::v1::TurnReport& report) override;

@@ -12,6 +12,7 @@
 #include "common/base/clock.h"
 #include "common/base/flags.h"
 #include "common/base/logging.h"
+#include "common/security/security_flags.h"
 #include "common/service/metrics_server.h"
 #include "common/service/server_flags.h"
 #include "common/service/termination_signals.h"
@@ -41,10 +42,17 @@ int main(int argc, char** argv) {
   flags.Int("shutdown-deadline-s", "CODI_SHUTDOWN_DEADLINE_S", &shutdown_deadline_s,
             "after SIGTERM, seconds in-flight turns get to finish before the worker hands "
             "their conversations back and exits 0 (keep below the pod's grace period)");
+  codi::ClientSecurityOptions security;
+  codi::AddClientSecurityFlags(&flags, &security);
   codi::ServerFlags server_flags(&flags);
   if (auto r = flags.Parse(argc, argv); r != codi::FlagSet::kOk)
     return r == codi::FlagSet::kHelp ? 0 : 2;
   if (!server_flags.ApplyLogLevel()) return 2;
+  auto credentials = codi::LoadChannelCredentials(security, /*warn=*/true);
+  if (!credentials.ok()) {
+    std::cerr << "codi-worker: " << credentials.status().message() << "\n";
+    return 2;
+  }
   if (concurrency < 1 || concurrency > 4096 || heartbeat_ms < 100 || lease_wait_ms < 100 ||
       shutdown_deadline_s < 0) {
     std::cerr << "codi-worker: --concurrency must be 1..4096, --heartbeat-ms >= 100, "
@@ -59,7 +67,7 @@ int main(int argc, char** argv) {
   codi::WorkerMetrics metrics;
   codi::MetricsServer metrics_server(metrics.registry());
   if (!server_flags.StartMetrics(&metrics_server)) return 1;
-  codi::GrpcWorkSource source(coordinator);
+  codi::GrpcWorkSource source(coordinator, *credentials);
   codi::WorkerOptions options;
   options.worker_id = worker_id;
   options.concurrency = static_cast<int>(concurrency);

@@ -16,6 +16,13 @@ sigset_t TerminationSet() {
   return set;
 }
 
+sigset_t ReloadSet() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
 }  // namespace
 
 void BlockTerminationSignals() {
@@ -29,6 +36,21 @@ void WatchTerminationSignals(std::function<void(int)> on_signal) {
     while (true) {
       int signo = 0;
       if (sigwait(&set, &signo) == 0) on_signal(signo);
+    }
+  }).detach();
+}
+
+void BlockReloadSignal() {
+  sigset_t set = ReloadSet();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void WatchReloadSignal(std::function<void()> on_reload) {
+  std::thread([on_reload = std::move(on_reload)] {
+    sigset_t set = ReloadSet();
+    while (true) {
+      int signo = 0;
+      if (sigwait(&set, &signo) == 0) on_reload();
     }
   }).detach();
 }

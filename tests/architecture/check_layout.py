@@ -31,6 +31,7 @@ FORBIDDEN = {
     "codi_teacher": ["codi_proto", "gRPC::grpc++", "RocksDB::rocksdb"],
     "codi_storage": ["gRPC::grpc++", "codi_teacher"],
     "codi_worker": ["RocksDB::rocksdb", "codi_storage", "yaml-cpp"],
+    "codi_security": ["codi_proto", "RocksDB::rocksdb", "codi_storage", "codi_service"],
 }
 CLOCK_DIRS = ["coordinator", "worker", "cli"]
 CLOCK_CALLS = re.compile(r"absl::(Now|SleepFor)\s*\(")
