@@ -15,6 +15,7 @@
 #include "coordinator/grpc_services.h"
 #include "coordinator/job_coordinator.h"
 #include "coordinator/state_store.h"
+#include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
@@ -138,8 +139,12 @@ int main(int argc, char** argv) {
   // A second server carrying nothing but its own health service, in plain
   // text: kubelet's gRPC probes cannot present TLS. It mirrors the main one.
   std::unique_ptr<grpc::Server> health_server;
+  // Answers UNIMPLEMENTED to anything but the health service; gRPC will not
+  // build a server without at least one service of its own.
+  grpc::CallbackGenericService unimplemented;
   if (!health_listen.empty()) {
     grpc::ServerBuilder health_builder;
+    health_builder.RegisterCallbackGenericService(&unimplemented);
     int health_port = 0;
     health_builder.AddListeningPort(health_listen, grpc::InsecureServerCredentials(), &health_port);
     health_server = health_builder.BuildAndStart();

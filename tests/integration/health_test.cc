@@ -3,15 +3,14 @@
 #include <signal.h>
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
+#include <thread>
 
 #include "grpcpp/create_channel.h"
-#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
-#include "grpcpp/support/byte_buffer.h"
 #include "gtest/gtest.h"
 #include "tests/support/child_process.h"
+#include "tests/support/generic_call.h"
+#include "tests/support/test_certs.h"
 
 namespace codi {
 namespace {
@@ -26,33 +25,15 @@ const std::string kBin = CODI_BIN_DIR;
 // is an empty HealthCheckRequest; the reply's field 1 is the status
 // (1 SERVING, 2 NOT_SERVING). Returns the reply's bytes, or "" with `error`.
 std::string HealthCheck(const std::string& address, std::string* error) {
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  grpc::ByteBuffer request(nullptr, 0), response;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  grpc::Status status;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
-                 [&](grpc::Status s) {
-                   std::lock_guard<std::mutex> lock(mu);
-                   status = std::move(s);
-                   done = true;
-                   cv.notify_one();
-                 });
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait_for(lock, std::chrono::seconds(15), [&] { return done; });
-  if (!done || !status.ok()) {
-    *error = done ? status.error_message() : "no reply";
+  std::string reply;
+  grpc::Status status = codi::testing::GenericUnaryCall(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()),
+      "/grpc.health.v1.Health/Check", "", &reply);
+  if (!status.ok()) {
+    *error = status.error_message();
     return "";
   }
-  std::vector<grpc::Slice> slices;
-  (void)response.Dump(&slices);
-  std::string bytes;
-  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  return bytes;
+  return reply;
 }
 
 // Starts a coordinator on `dir`'s state directory, its output in NAME.out and
@@ -83,6 +64,37 @@ TEST(Health, CoordinatorAnswersTheGrpcHealthCheckAndStopsCleanlyOnSigterm) {
   EXPECT_EQ(HealthCheck(address2, &error), std::string("\x08\x01", 2)) << error;
   again.Signal(SIGTERM);
   EXPECT_EQ(again.Wait(30), 0);
+}
+
+TEST(Health, ATlsCoordinatorAnswersPlainTextHealthChecksOnItsHealthPortOnly) {
+  TempDir dir;
+  const auto certs = codi::testing::MakeTestCerts(dir);
+  ASSERT_TRUE(certs.error.empty()) << certs.error;
+  ChildProcess coordinator;
+  ASSERT_TRUE(coordinator.Start({kBin + "/codi-coordinator", "--listen", "127.0.0.1:0", "--state",
+                                 dir.File("state"), "--tls-cert", certs.server_cert, "--tls-key",
+                                 certs.server_key, "--health-listen", "127.0.0.1:0"},
+                                dir.File("c.out"), dir.File("c.err")));
+  const std::string address = coordinator.WaitForListenAddress(20);
+  ASSERT_FALSE(address.empty()) << ReadFile(dir.File("c.err"));
+  std::string health_address;
+  for (int i = 0; i < 100 && health_address.empty(); ++i) {
+    for (const auto& line : codi::testing::ReadLines(dir.File("c.out"))) {
+      if (line.rfind("health on ", 0) == 0) health_address = line.substr(10);
+    }
+    if (health_address.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_FALSE(health_address.empty()) << ReadFile(dir.File("c.out"));
+  std::string error;
+  EXPECT_EQ(HealthCheck(health_address, &error), std::string("\x08\x01", 2)) << error;
+  // The main port speaks TLS only; the health port carries nothing else.
+  EXPECT_EQ(HealthCheck(address, &error), "");
+  grpc::Status other = codi::testing::GenericUnaryCall(
+      grpc::CreateChannel(health_address, grpc::InsecureChannelCredentials()),
+      "/codi.v1.CoordinatorService/ListJobs", "");
+  EXPECT_EQ(other.error_code(), grpc::StatusCode::UNIMPLEMENTED) << other.error_message();
+  coordinator.Signal(SIGTERM);
+  EXPECT_EQ(coordinator.Wait(30), 0) << ReadFile(dir.File("c.err"));
 }
 
 }  // namespace
