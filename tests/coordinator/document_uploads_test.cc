@@ -49,6 +49,21 @@ TEST(DocumentUploads, AnUploadDroppedBeforeItsCommitLeavesNothing) {
   EXPECT_TRUE(Files(dir.File("uploads")).empty());
 }
 
+TEST(DocumentUploads, AnUploadOverTheLimitIsRefusedAndLeavesNothing) {
+  TempDir dir;
+  DocumentUploads uploads(dir.File("uploads"), 10);
+  {
+    auto upload = uploads.Begin();
+    ASSERT_TRUE(upload.ok());
+    ASSERT_TRUE(upload->Append("0123456789").ok());  // exactly the limit
+    absl::Status over = upload->Append("x");
+    EXPECT_EQ(over.code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_NE(over.message().find("--max-upload-bytes 10"), absl::string_view::npos);
+    EXPECT_EQ(upload->bytes(), 10u);
+  }
+  EXPECT_TRUE(Files(dir.File("uploads")).empty());
+}
+
 TEST(DocumentUploads, TwoUploadsGetTwoFiles) {
   TempDir dir;
   DocumentUploads uploads(dir.File("uploads"));

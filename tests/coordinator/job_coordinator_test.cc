@@ -1,5 +1,6 @@
 #include "coordinator/job_coordinator.h"
 
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -48,8 +49,7 @@ class JobCoordinatorTest : public ::testing::Test {
          << "\n";
   }
 
-  std::unique_ptr<JobCoordinator> Make() {
-    CoordinatorOptions options;
+  std::unique_ptr<JobCoordinator> Make(CoordinatorOptions options = {}) {
     options.lease_ttl = absl::Seconds(30);
     options.recovered_lease_grace = absl::Seconds(30);
     options.clock = &clock_;
@@ -217,6 +217,46 @@ TEST_F(JobCoordinatorTest, ReadsDocumentsInBoundedBatches) {
   EXPECT_FALSE(progress->documents_exhausted);
   EXPECT_GT(progress->estimated_total, 5000u);  // extrapolated from the file offset
   EXPECT_LT(progress->estimated_total, 20000u);
+}
+
+TEST_F(JobCoordinatorTest, CallerPathsMustLieInsideTheDocumentsRootButUploadsNeedNot) {
+  std::filesystem::create_directories(dir_.File("root"));
+  std::filesystem::copy_file(dir_.File("docs.jsonl"), dir_.File("root/docs.jsonl"));
+  CoordinatorOptions options;
+  options.documents_root = dir_.File("root");
+  auto c = Make(options);
+  auto outside = c->SubmitJob(Spec(1), dir_.File("docs.jsonl"), "outside");
+  EXPECT_EQ(outside.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(outside.status().message(), "documents path " + dir_.File("docs.jsonl") +
+                                            " is outside --documents-root " + dir_.File("root"));
+  codi::v1::JobSpec in_spec = Spec(1);
+  in_spec.mutable_documents()->set_path(dir_.File("root/../docs.jsonl"));
+  EXPECT_EQ(c->SubmitJob(in_spec, "", "spec").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(c->SubmitJob(Spec(1), dir_.File("root/docs.jsonl"), "inside").ok());
+  EXPECT_TRUE(
+      c->SubmitJob(Spec(1), dir_.File("docs.jsonl"), "upload", DocumentsOrigin::kUpload).ok());
+}
+
+TEST_F(JobCoordinatorTest, SubmitsBeyondMaxRunningJobsOrMaxSpecBytesAreRefused) {
+  CoordinatorOptions options;
+  options.max_running_jobs = 1;
+  options.max_spec_bytes = 4000;
+  auto c = Make(options);
+  ASSERT_TRUE(c->SubmitJob(Spec(1), dir_.File("docs.jsonl"), "one").ok());
+  auto two = c->SubmitJob(Spec(1), dir_.File("docs.jsonl"), "two");
+  EXPECT_EQ(two.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(two.status().message().find("the most --max-jobs allows"), std::string::npos);
+  EXPECT_TRUE(c->SubmitJob(Spec(1), dir_.File("docs.jsonl"), "one").ok()) << "a resume";
+  ASSERT_TRUE(c->Cancel("one").ok());
+  EXPECT_TRUE(c->SubmitJob(Spec(1), dir_.File("docs.jsonl"), "two").ok()) << "a slot is free";
+  codi::v1::JobSpec big = Spec(1);
+  big.mutable_graph()->mutable_links(0)->set_instruction(std::string(5000, 'x'));
+  auto refused = c->SubmitJob(big, dir_.File("docs.jsonl"), "big");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("over the limit of 4000 (--max-spec-bytes)"),
+            std::string::npos)
+      << refused.status();
 }
 
 TEST_F(JobCoordinatorTest, SubmitChecksTheSpecAndAppliesDefaultsForEveryCaller) {
