@@ -231,8 +231,7 @@ TEST_F(JobCoordinatorTest, CallerPathsMustLieInsideTheDocumentsRootButUploadsNee
                                             " is outside --documents-root " + dir_.File("root"));
   codi::v1::JobSpec in_spec = Spec(1);
   in_spec.mutable_documents()->set_path(dir_.File("root/../docs.jsonl"));
-  EXPECT_EQ(c->SubmitJob(in_spec, "", "spec").status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(c->SubmitJob(in_spec, "", "spec").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(c->SubmitJob(Spec(1), dir_.File("root/docs.jsonl"), "inside").ok());
   EXPECT_TRUE(
       c->SubmitJob(Spec(1), dir_.File("docs.jsonl"), "upload", DocumentsOrigin::kUpload).ok());

@@ -2,7 +2,8 @@
 // and codi-teacher-sim on loopback, driven by the codi CLI. Workers and the
 // coordinator are killed with SIGKILL mid-job and restarted; at the end every
 // conversation is there exactly once and no finished turn was asked again
-// beyond those in flight at a kill.
+// beyond those in flight at a kill. The chaos runs with mutual TLS and bearer
+// tokens on every connection, and no token reaches any log.
 #include <signal.h>
 
 #include <chrono>
@@ -14,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/child_process.h"
+#include "tests/support/test_certs.h"
 
 namespace codi {
 namespace {
@@ -56,6 +58,25 @@ class Cluster {
  public:
   explicit Cluster(const TempDir& dir) : dir_(dir) {}
 
+  // From now on every connection uses mutual TLS and a bearer token: the
+  // coordinator requires both, workers hold a worker token, the CLI a client one.
+  bool Secure() {
+    certs_ = codi::testing::MakeTestCerts(dir_);
+    if (!certs_.error.empty()) return false;
+    std::string file;
+    for (const std::string role : {"worker", "client"}) {
+      std::string out, err;
+      if (RunToCompletion({kBin + "/codi", "token", "new", "--role", role}, 30, &out, &err) != 0)
+        return false;
+      const size_t newline = out.find('\n');
+      tokens_.push_back(out.substr(0, newline));
+      WriteFile(dir_.File(role + ".token"), tokens_.back());
+      file += out.substr(newline + 1);
+    }
+    WriteFile(dir_.File("tokens"), file);
+    return true;
+  }
+
   bool StartSim(const std::string& latency_ms) {
     if (!sim_.Start(
             {kBin + "/codi-teacher-sim", "--listen", "127.0.0.1:0", "--latency-ms", latency_ms,
@@ -71,9 +92,20 @@ class Cluster {
   bool StartCoordinator() {
     const std::string listen = coordinator_address_.empty() ? "127.0.0.1:0" : coordinator_address_;
     coordinator_ = std::make_unique<ChildProcess>();
-    if (!coordinator_->Start({kBin + "/codi-coordinator", "--listen", listen, "--state",
-                              dir_.File("state"), "--lease-ttl-s", "3", "--recovery-grace-s", "3"},
-                             dir_.File("coordinator.out"), dir_.File("coordinator.err"))) {
+    std::vector<std::string> argv = {kBin + "/codi-coordinator",
+                                     "--listen",
+                                     listen,
+                                     "--state",
+                                     dir_.File("state"),
+                                     "--lease-ttl-s",
+                                     "3",
+                                     "--recovery-grace-s",
+                                     "3"};
+    if (secure()) {
+      argv.insert(argv.end(), {"--tls-cert", certs_.server_cert, "--tls-key", certs_.server_key,
+                               "--tls-client-ca", certs_.ca, "--auth-tokens", dir_.File("tokens")});
+    }
+    if (!coordinator_->Start(argv, dir_.File("coordinator.out"), dir_.File("coordinator.err"))) {
       return false;
     }
     const std::string address = coordinator_->WaitForListenAddress(20);
@@ -84,11 +116,21 @@ class Cluster {
   bool StartWorker(size_t i) {
     if (workers_.size() <= i) workers_.resize(i + 1);
     workers_[i] = std::make_unique<ChildProcess>();
-    return workers_[i]->Start({kBin + "/codi-worker", "--coordinator", coordinator_address_,
-                               "--teacher", "http://" + sim_address_ + "/v1", "--concurrency",
-                               std::to_string(kWorkerConcurrency), "--heartbeat-ms", "500",
-                               "--lease-wait-ms", "1000", "--worker-id", "w" + std::to_string(i)},
-                              dir_.File("worker.out"),
+    std::vector<std::string> argv = {kBin + "/codi-worker",
+                                     "--coordinator",
+                                     coordinator_address_,
+                                     "--teacher",
+                                     "http://" + sim_address_ + "/v1",
+                                     "--concurrency",
+                                     std::to_string(kWorkerConcurrency),
+                                     "--heartbeat-ms",
+                                     "500",
+                                     "--lease-wait-ms",
+                                     "1000",
+                                     "--worker-id",
+                                     "w" + std::to_string(i)};
+    if (secure()) AddClientSecurity(&argv, "worker");
+    return workers_[i]->Start(argv, dir_.File("worker.out"),
                               dir_.File("worker" + std::to_string(i) + ".err"));
   }
 
@@ -99,19 +141,43 @@ class Cluster {
 
   std::string Codi(std::vector<std::string> args, int* code, double timeout_s = 60) {
     args.insert(args.begin(), kBin + "/codi");
+    if (secure()) AddClientSecurity(&args, "client");
     std::string out, err;
     *code = RunToCompletion(args, timeout_s, &out, &err);
+    cli_output_ += out + err;
     return out + err;
+  }
+
+  // Whether any output of any process (the CLI's included) holds a token.
+  bool AnyTokenLogged() const {
+    std::string all = cli_output_;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+      const auto ext = entry.path().extension();
+      if (ext == ".out" || ext == ".err") all += ReadFile(entry.path().string());
+    }
+    for (const auto& token : tokens_) {
+      if (all.find(token) != std::string::npos) return true;
+    }
+    return false;
   }
 
   static constexpr int kWorkerConcurrency = 8;
 
  private:
+  bool secure() const { return !tokens_.empty(); }
+  void AddClientSecurity(std::vector<std::string>* argv, const std::string& role) const {
+    argv->insert(argv->end(), {"--tls-ca", certs_.ca, "--tls-cert", certs_.client_cert, "--tls-key",
+                               certs_.client_key, "--token-file", dir_.File(role + ".token")});
+  }
+
   const TempDir& dir_;
   ChildProcess sim_;
   std::unique_ptr<ChildProcess> coordinator_;
   std::vector<std::unique_ptr<ChildProcess>> workers_;
   std::string sim_address_, coordinator_address_;
+  codi::testing::TestCerts certs_;
+  std::vector<std::string> tokens_;
+  std::string cli_output_;
 };
 
 std::map<std::pair<std::string, int>, nlohmann::json> ReadExport(const std::string& dir,
@@ -144,6 +210,7 @@ std::string StatusField(Cluster& cluster, const std::string& job, const std::str
 TEST(Distributed, SurvivesWorkerAndCoordinatorSigkillsWithEveryConversationExactlyOnce) {
   TempDir dir;
   Cluster cluster(dir);
+  ASSERT_TRUE(cluster.Secure());  // mutual TLS and tokens on every connection
   ASSERT_TRUE(cluster.StartSim("25"));
   ASSERT_TRUE(cluster.StartCoordinator());
   for (size_t i = 0; i < 3; ++i) ASSERT_TRUE(cluster.StartWorker(i));
@@ -234,11 +301,13 @@ TEST(Distributed, SurvivesWorkerAndCoordinatorSigkillsWithEveryConversationExact
   }
   cluster.coordinator().Signal(SIGTERM);
   EXPECT_EQ(cluster.coordinator().Wait(30), 0);
+  EXPECT_FALSE(cluster.AnyTokenLogged());
 }
 
 TEST(Distributed, RunsAJobWhoseDocumentsAreStreamedFromTheClient) {
   TempDir dir;
   Cluster cluster(dir);
+  ASSERT_TRUE(cluster.Secure());
   ASSERT_TRUE(cluster.StartSim("5"));
   ASSERT_TRUE(cluster.StartCoordinator());
   ASSERT_TRUE(cluster.StartWorker(0));
@@ -276,6 +345,7 @@ TEST(Distributed, RunsAJobWhoseDocumentsAreStreamedFromTheClient) {
   out = cluster.Codi({"report", job, "--coordinator", cluster.address()}, &code);
   ASSERT_EQ(code, 0) << out;
   EXPECT_NE(out.find("12 done"), std::string::npos) << out;
+  EXPECT_FALSE(cluster.AnyTokenLogged());
 }
 
 TEST(Distributed, CancelStopsAJobWithinSeconds) {
