@@ -82,9 +82,15 @@ int main(int argc, char** argv) {
               {{"why",
                 "no --documents-root: a job may name any file the coordinator can read; "
                 "use only on loopback"}});
-  } else if (!std::filesystem::is_directory(documents_root)) {
-    std::cerr << "codi-coordinator: --documents-root " << documents_root << " is not a directory\n";
-    return 2;
+  } else {
+    // Created when missing, like --state: on a fresh volume it is not there yet.
+    std::error_code root_ec;
+    std::filesystem::create_directories(documents_root, root_ec);
+    if (!std::filesystem::is_directory(documents_root)) {
+      std::cerr << "codi-coordinator: --documents-root " << documents_root
+                << " is not a directory and cannot be created\n";
+      return 2;
+    }
   }
   if (state_dir.empty() || !flags.positional().empty()) {
     std::cerr << "codi-coordinator: --state DIR is required and no positional arguments are taken "
