@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/base/logging.h"
+#include "common/base/status_macros.h"
 
 namespace codi {
 namespace {
@@ -35,6 +36,14 @@ absl::Status CheckPair(const std::string& cert, const std::string& key) {
   if (cert.empty() != key.empty()) {
     return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
   }
+  return absl::OkStatus();
+}
+
+// The files of --tls-cert and --tls-key.
+absl::Status ReadCertAndKey(const std::string& cert_path, const std::string& key_path,
+                            std::string* cert, std::string* key) {
+  CODI_ASSIGN_OR_RETURN(*cert, ReadFlagFile("tls-cert", cert_path));
+  CODI_ASSIGN_OR_RETURN(*key, ReadFlagFile("tls-key", key_path));
   return absl::OkStatus();
 }
 
@@ -72,17 +81,11 @@ absl::StatusOr<ServerSecurity> LoadServerSecurity(const ServerSecurityOptions& o
       options.tls_client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
                                     : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-  auto cert = ReadFlagFile("tls-cert", options.tls_cert);
-  if (!cert.ok()) return cert.status();
-  auto key = ReadFlagFile("tls-key", options.tls_key);
-  if (!key.ok()) return key.status();
-  pair.cert_chain = *std::move(cert);
-  pair.private_key = *std::move(key);
+  CODI_RETURN_IF_ERROR(
+      ReadCertAndKey(options.tls_cert, options.tls_key, &pair.cert_chain, &pair.private_key));
   ssl.pem_key_cert_pairs.push_back(std::move(pair));
   if (!options.tls_client_ca.empty()) {
-    auto ca = ReadFlagFile("tls-client-ca", options.tls_client_ca);
-    if (!ca.ok()) return ca.status();
-    ssl.pem_root_certs = *std::move(ca);
+    CODI_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFlagFile("tls-client-ca", options.tls_client_ca));
   }
   security.credentials = grpc::SslServerCredentials(ssl);
   if (options.auth_tokens.empty()) {
@@ -115,9 +118,8 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> LoadChannelCredentials
   if (absl::Status s = CheckPair(options.tls_cert, options.tls_key); !s.ok()) return s;
   std::string token;
   if (!options.token_file.empty()) {
-    auto text = ReadFlagFile("token-file", options.token_file);
-    if (!text.ok()) return text.status();
-    token = std::string(absl::StripAsciiWhitespace(*text));
+    CODI_ASSIGN_OR_RETURN(const std::string text, ReadFlagFile("token-file", options.token_file));
+    token = std::string(absl::StripAsciiWhitespace(text));
   } else if (const char* env = std::getenv("CODI_TOKEN"); env != nullptr) {
     token = std::string(absl::StripAsciiWhitespace(env));
   }
@@ -136,16 +138,10 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> LoadChannelCredentials
     return grpc::InsecureChannelCredentials();
   }
   grpc::SslCredentialsOptions ssl;
-  auto ca = ReadFlagFile("tls-ca", options.tls_ca);
-  if (!ca.ok()) return ca.status();
-  ssl.pem_root_certs = *std::move(ca);
+  CODI_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFlagFile("tls-ca", options.tls_ca));
   if (!options.tls_cert.empty()) {
-    auto cert = ReadFlagFile("tls-cert", options.tls_cert);
-    if (!cert.ok()) return cert.status();
-    auto key = ReadFlagFile("tls-key", options.tls_key);
-    if (!key.ok()) return key.status();
-    ssl.pem_cert_chain = *std::move(cert);
-    ssl.pem_private_key = *std::move(key);
+    CODI_RETURN_IF_ERROR(ReadCertAndKey(options.tls_cert, options.tls_key, &ssl.pem_cert_chain,
+                                        &ssl.pem_private_key));
   }
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::SslCredentials(ssl);
   if (token.empty()) return credentials;

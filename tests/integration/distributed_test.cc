@@ -150,11 +150,7 @@ class Cluster {
 
   // Whether any output of any process (the CLI's included) holds a token.
   bool AnyTokenLogged() const {
-    std::string all = cli_output_;
-    for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
-      const auto ext = entry.path().extension();
-      if (ext == ".out" || ext == ".err") all += ReadFile(entry.path().string());
-    }
+    const std::string all = cli_output_ + codi::testing::ReadProcessOutputs(dir_);
     for (const auto& token : tokens_) {
       if (all.find(token) != std::string::npos) return true;
     }

@@ -98,16 +98,6 @@ std::shared_ptr<grpc::Channel> TlsChannel(const TestCerts& certs, const std::str
   return grpc::CreateChannel(address, credentials);
 }
 
-// Every file the test's processes wrote, for the never-logged check.
-std::string AllOutput(const TempDir& dir) {
-  std::string all;
-  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
-    const auto ext = entry.path().extension();
-    if (ext == ".out" || ext == ".err") all += ReadFile(entry.path().string());
-  }
-  return all;
-}
-
 class Security : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -274,7 +264,7 @@ TEST_F(Security, EveryRpcIsOpenToExactlyItsRolesAndNoTokenIsEverLogged) {
   EXPECT_TRUE(GenericUnaryCall(late_channel, "/codi.v1.CoordinatorService/ListJobs", "").ok());
 
   // No token in any output of any process of this test.
-  const std::string all = AllOutput(dir_);
+  const std::string all = codi::testing::ReadProcessOutputs(dir_);
   ASSERT_FALSE(all.empty());
   for (const auto& [role, token] : tokens) {
     EXPECT_EQ(all.find(token.token), std::string::npos) << role << "'s token was logged";

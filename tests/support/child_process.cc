@@ -136,4 +136,13 @@ int RunToCompletion(const std::vector<std::string>& argv, double timeout_s, std:
   return code;
 }
 
+std::string ReadProcessOutputs(const TempDir& dir) {
+  std::string all;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    const auto ext = entry.path().extension();
+    if (ext == ".out" || ext == ".err") all += ReadFile(entry.path().string());
+  }
+  return all;
+}
+
 }  // namespace codi::testing

@@ -46,6 +46,8 @@ class TempDir {
 };
 
 std::string ReadFile(const std::string& path);
+// Every *.out and *.err file directly in `dir` (the processes' output), concatenated.
+std::string ReadProcessOutputs(const TempDir& dir);
 std::vector<std::string> ReadLines(const std::string& path);
 void WriteFile(const std::string& path, const std::string& content);
 
