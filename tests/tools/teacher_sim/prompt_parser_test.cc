@@ -1,7 +1,7 @@
 #include "tools/teacher_sim/prompt_parser.h"
 
 #include "gtest/gtest.h"
-#include "tests/tools/teacher_sim/codi_prompt.h"
+#include "tests/tools/teacher_sim/prompt_fixture.h"
 
 namespace codi {
 namespace {
@@ -13,7 +13,7 @@ TEST(PromptParser, ReadsEveryPartOfCodisLayout) {
   PromptSpec spec;
   spec.turns = {{"USER", "Which country is Vancouver in?"}, {"AGENT", "Canada"}};
   spec.example = "How many people live there?";
-  spec.phenomena = "coreference: refer back to an earlier entity with a pronoun";
+  spec.phenomena = {{"coreference", "refer back to an earlier entity with a pronoun"}};
   ParsedPrompt p = ParsePrompt(BuildMessages(spec));
   EXPECT_TRUE(p.layout_found);
   EXPECT_EQ(p.title, "Vancouver");
@@ -26,7 +26,7 @@ TEST(PromptParser, ReadsEveryPartOfCodisLayout) {
   EXPECT_EQ(p.target_role, "USER");
   EXPECT_EQ(p.instruction, "Ask a factual question about the document.");
   EXPECT_EQ(p.example, "How many people live there?");
-  EXPECT_EQ(p.phenomena, spec.phenomena);
+  EXPECT_EQ(p.phenomena, "coreference: refer back to an earlier entity with a pronoun");
 }
 
 TEST(PromptParser, ReadsAnEmptyConversationAndOtherRoles) {
