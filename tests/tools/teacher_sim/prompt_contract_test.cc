@@ -180,28 +180,5 @@ TEST(PromptContract, TheSimulatorReadsTurnsSpanningSeveralLines) {
   EXPECT_EQ(parsed.target_role, "USER");
 }
 
-// The fixture the simulator's other tests build their prompts with goes
-// through the same builder.
-TEST(PromptContract, TheTestFixtureBuildsPromptsTheSimulatorReadsBack) {
-  testing::PromptSpec spec;
-  spec.title = "Vancouver {city}";
-  spec.turns = {{"USER", "Which country is Vancouver in?"}, {"AGENT", "Canada"}};
-  spec.role = "TOOL_RESULT";
-  spec.instruction = "Look up {population}.";
-  spec.example = "How many people live there?";
-  spec.phenomena = {{"coreference", "use a pronoun"}, {"ellipsis", "leave words out"}};
-  const ParsedPrompt parsed = ParsePrompt(testing::BuildMessages(spec));
-  EXPECT_TRUE(parsed.layout_found);
-  EXPECT_EQ(parsed.title, spec.title);
-  EXPECT_EQ(parsed.document, testing::kVancouver);
-  ASSERT_EQ(parsed.history.size(), 2u);
-  EXPECT_EQ(parsed.history[1].role, "AGENT");
-  EXPECT_EQ(parsed.history[1].text, "Canada");
-  EXPECT_EQ(parsed.target_role, "TOOL_RESULT");
-  EXPECT_EQ(parsed.instruction, "Look up {population}.");
-  EXPECT_EQ(parsed.example, "How many people live there?");
-  EXPECT_EQ(parsed.phenomena, "coreference: use a pronoun; ellipsis: leave words out");
-}
-
 }  // namespace
 }  // namespace codi
