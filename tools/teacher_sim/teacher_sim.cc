@@ -25,6 +25,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/base/stable_hash.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
 #include "tools/teacher_sim/batch_gate.h"
@@ -35,7 +36,6 @@
 #include "tools/teacher_sim/request_log.h"
 #include "tools/teacher_sim/sim_metrics.h"
 #include "tools/teacher_sim/sim_tokenizer.h"
-#include "tools/teacher_sim/stable_hash.h"
 
 namespace codi {
 namespace {

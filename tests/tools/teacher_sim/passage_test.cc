@@ -4,7 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/tools/teacher_sim/codi_prompt.h"
+#include "tests/tools/teacher_sim/prompt_fixture.h"
 
 namespace codi {
 namespace {

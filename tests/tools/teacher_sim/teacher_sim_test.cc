@@ -17,7 +17,7 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
-#include "tests/tools/teacher_sim/codi_prompt.h"
+#include "tests/tools/teacher_sim/prompt_fixture.h"
 
 namespace codi {
 namespace {
