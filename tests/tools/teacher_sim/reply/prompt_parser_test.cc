@@ -1,4 +1,4 @@
-#include "tools/teacher_sim/prompt_parser.h"
+#include "tools/teacher_sim/reply/prompt_parser.h"
 
 #include "gtest/gtest.h"
 #include "tests/tools/teacher_sim/prompt_fixture.h"

@@ -13,8 +13,8 @@
 #include "common/spec/job_spec_loader.h"
 #include "gtest/gtest.h"
 #include "tests/tools/teacher_sim/prompt_fixture.h"
-#include "tools/teacher_sim/prompt_parser.h"
-#include "tools/teacher_sim/reply_writer.h"
+#include "tools/teacher_sim/reply/prompt_parser.h"
+#include "tools/teacher_sim/reply/reply_writer.h"
 
 namespace codi {
 namespace {

@@ -1,4 +1,4 @@
-#include "tools/teacher_sim/reply_writer.h"
+#include "tools/teacher_sim/reply/reply_writer.h"
 
 #include <algorithm>
 #include <utility>
@@ -12,7 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "common/base/deterministic_rng.h"
-#include "tools/teacher_sim/passage.h"
+#include "tools/teacher_sim/reply/passage.h"
 
 namespace codi {
 namespace {

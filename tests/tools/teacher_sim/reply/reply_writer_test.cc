@@ -1,4 +1,4 @@
-#include "tools/teacher_sim/reply_writer.h"
+#include "tools/teacher_sim/reply/reply_writer.h"
 
 #include <set>
 #include <string>
@@ -9,8 +9,8 @@
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "tests/tools/teacher_sim/prompt_fixture.h"
-#include "tools/teacher_sim/passage.h"
-#include "tools/teacher_sim/prompt_parser.h"
+#include "tools/teacher_sim/reply/passage.h"
+#include "tools/teacher_sim/reply/prompt_parser.h"
 
 namespace codi {
 namespace {
