@@ -10,14 +10,11 @@
 #include "gtest/gtest.h"
 #include "tests/support/child_process.h"
 #include "tests/support/generic_call.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_certs.h"
 
-namespace codi {
+namespace codi::testing {
 namespace {
-
-using codi::testing::ChildProcess;
-using codi::testing::ReadFile;
-using codi::testing::TempDir;
 
 const std::string kBin = CODI_BIN_DIR;
 
@@ -26,9 +23,9 @@ const std::string kBin = CODI_BIN_DIR;
 // (1 SERVING, 2 NOT_SERVING). Returns the reply's bytes, or "" with `error`.
 std::string HealthCheck(const std::string& address, std::string* error) {
   std::string reply;
-  grpc::Status status = codi::testing::GenericUnaryCall(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()),
-      "/grpc.health.v1.Health/Check", "", &reply);
+  grpc::Status status =
+      GenericUnaryCall(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()),
+                       "/grpc.health.v1.Health/Check", "", &reply);
   if (!status.ok()) {
     *error = status.error_message();
     return "";
@@ -68,7 +65,7 @@ TEST(Health, CoordinatorAnswersTheGrpcHealthCheckAndStopsCleanlyOnSigterm) {
 
 TEST(Health, ATlsCoordinatorAnswersPlainTextHealthChecksOnItsHealthPortOnly) {
   TempDir dir;
-  const auto certs = codi::testing::MakeTestCerts(dir);
+  const auto certs = MakeTestCerts(dir);
   ASSERT_TRUE(certs.error.empty()) << certs.error;
   ChildProcess coordinator;
   ASSERT_TRUE(coordinator.Start({kBin + "/codi-coordinator", "--listen", "127.0.0.1:0", "--state",
@@ -79,7 +76,7 @@ TEST(Health, ATlsCoordinatorAnswersPlainTextHealthChecksOnItsHealthPortOnly) {
   ASSERT_FALSE(address.empty()) << ReadFile(dir.File("c.err"));
   std::string health_address;
   for (int i = 0; i < 100 && health_address.empty(); ++i) {
-    for (const auto& line : codi::testing::ReadLines(dir.File("c.out"))) {
+    for (const auto& line : ReadLines(dir.File("c.out"))) {
       if (line.rfind("health on ", 0) == 0) health_address = line.substr(10);
     }
     if (health_address.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -89,13 +86,13 @@ TEST(Health, ATlsCoordinatorAnswersPlainTextHealthChecksOnItsHealthPortOnly) {
   EXPECT_EQ(HealthCheck(health_address, &error), std::string("\x08\x01", 2)) << error;
   // The main port speaks TLS only; the health port carries nothing else.
   EXPECT_EQ(HealthCheck(address, &error), "");
-  grpc::Status other = codi::testing::GenericUnaryCall(
-      grpc::CreateChannel(health_address, grpc::InsecureChannelCredentials()),
-      "/codi.v1.CoordinatorService/ListJobs", "");
+  grpc::Status other =
+      GenericUnaryCall(grpc::CreateChannel(health_address, grpc::InsecureChannelCredentials()),
+                       "/codi.v1.CoordinatorService/ListJobs", "");
   EXPECT_EQ(other.error_code(), grpc::StatusCode::UNIMPLEMENTED) << other.error_message();
   coordinator.Signal(SIGTERM);
   EXPECT_EQ(coordinator.Wait(30), 0) << ReadFile(dir.File("c.err"));
 }
 
 }  // namespace
-}  // namespace codi
+}  // namespace codi::testing

@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/child_process.h"
 #include "tests/support/generic_call.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_certs.h"
 
 namespace codi {
@@ -264,7 +265,7 @@ TEST_F(Security, EveryRpcIsOpenToExactlyItsRolesAndNoTokenIsEverLogged) {
   EXPECT_TRUE(GenericUnaryCall(late_channel, "/codi.v1.CoordinatorService/ListJobs", "").ok());
 
   // No token in any output of any process of this test.
-  const std::string all = codi::testing::ReadProcessOutputs(dir_);
+  const std::string all = codi::testing::ReadProcessOutputs(dir_.path());
   ASSERT_FALSE(all.empty());
   for (const auto& [role, token] : tokens) {
     EXPECT_EQ(all.find(token.token), std::string::npos) << role << "'s token was logged";

@@ -7,11 +7,12 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include "tests/support/temp_dir.h"
 
 extern char** environ;
 
@@ -86,19 +87,6 @@ int ChildProcess::Wait(double timeout_s) {
   }
 }
 
-TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base != nullptr ? base : "/tmp") + "/codi-test-XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  if (mkdtemp(buf.data()) != nullptr) path_ = buf.data();
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-}
-
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
@@ -136,9 +124,9 @@ int RunToCompletion(const std::vector<std::string>& argv, double timeout_s, std:
   return code;
 }
 
-std::string ReadProcessOutputs(const TempDir& dir) {
+std::string ReadProcessOutputs(const std::string& dir) {
   std::string all;
-  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     const auto ext = entry.path().extension();
     if (ext == ".out" || ext == ".err") all += ReadFile(entry.path().string());
   }

@@ -33,21 +33,9 @@ class ChildProcess {
   std::string stdout_path_;
 };
 
-// A fresh directory under $TMPDIR, removed (recursively) when destroyed.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
 std::string ReadFile(const std::string& path);
 // Every *.out and *.err file directly in `dir` (the processes' output), concatenated.
-std::string ReadProcessOutputs(const TempDir& dir);
+std::string ReadProcessOutputs(const std::string& dir);
 std::vector<std::string> ReadLines(const std::string& path);
 void WriteFile(const std::string& path, const std::string& content);
 

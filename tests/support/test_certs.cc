@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "tests/support/child_process.h"
+
 namespace codi::testing {
 namespace {
 

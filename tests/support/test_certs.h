@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace codi::testing {
 

@@ -4,6 +4,7 @@
 
 #include "gtest/gtest.h"
 #include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace codi {
 namespace {
