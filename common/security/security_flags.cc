@@ -39,6 +39,11 @@ absl::Status CheckPair(const std::string& cert, const std::string& key) {
   return absl::OkStatus();
 }
 
+void LogNoAuthentication() {
+  Log(LogLevel::kWarning, "no_authentication",
+      {{"why", "no --auth-tokens: every caller that reaches the port may call anything"}});
+}
+
 // The files of --tls-cert and --tls-key.
 absl::Status ReadCertAndKey(const std::string& cert_path, const std::string& key_path,
                             std::string* cert, std::string* key) {
@@ -74,6 +79,7 @@ absl::StatusOr<ServerSecurity> LoadServerSecurity(const ServerSecurityOptions& o
         {{"why",
           "no --tls-cert/--tls-key: calls are neither encrypted nor authenticated; use "
           "only on loopback"}});
+    LogNoAuthentication();
     security.credentials = grpc::InsecureServerCredentials();
     return security;
   }
@@ -89,8 +95,7 @@ absl::StatusOr<ServerSecurity> LoadServerSecurity(const ServerSecurityOptions& o
   }
   security.credentials = grpc::SslServerCredentials(ssl);
   if (options.auth_tokens.empty()) {
-    Log(LogLevel::kWarning, "no_authentication",
-        {{"why", "no --auth-tokens: every caller that reaches the port may call anything"}});
+    LogNoAuthentication();
   } else {
     auto table = TokenTable::Load(options.auth_tokens);
     if (!table.ok()) return table.status();
