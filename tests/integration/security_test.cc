@@ -333,7 +333,7 @@ TEST_F(Security, DocumentsOutsideTheRootAndSymlinksLeadingOutAreRefused) {
   }
 }
 
-TEST_F(Security, JobsAndWatchesBeyondTheirLimitsAreRefusedAndOthersGoOn) {
+TEST_F(Security, RequestsBeyondTheLimitsAreRefusedAndOthersGoOn) {
   Coordinator c(dir_, {"--max-jobs", "1", "--max-watches", "1", "--max-spec-bytes", "2000"});
   ASSERT_FALSE(c.address().empty()) << c.log();
   const std::string job = "name: t\ndocuments:\n  path: " + kDocs +
@@ -362,11 +362,24 @@ TEST_F(Security, JobsAndWatchesBeyondTheirLimitsAreRefusedAndOthersGoOn) {
   EXPECT_EQ(code, 2) << out;
   EXPECT_NE(out.find("over the limit of 2000 (--max-spec-bytes)"), std::string::npos) << out;
 
+  // A message over --max-message-bytes is refused by gRPC itself.
+  Coordinator small(dir_, {"--max-message-bytes", "1024"}, "small");
+  ASSERT_FALSE(small.address().empty()) << small.log();
+  out = Codi({"submit", dir_.File("big.yaml"), "--coordinator", small.address(), "--job-id", "big"},
+             &code);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find("Received message larger than max"), std::string::npos) << out;
+
   ChildProcess watch;
   ASSERT_TRUE(watch.Start({kBin + "/codi", "watch", "one", "--coordinator", c.address(),
                            "--progress", "lines", "--interval-ms", "200"},
                           dir_.File("watch.out"), dir_.File("watch.err")));
-  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  // The first watch holds the one slot once it has printed a line.
+  for (int i = 0; i < 100 && ReadFile(dir_.File("watch.out")).empty() &&
+                  ReadFile(dir_.File("watch.err")).empty();
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   out = Codi({"watch", "one", "--coordinator", c.address(), "--progress", "lines"}, &code);
   EXPECT_EQ(code, 1) << out;
   EXPECT_NE(out.find("the most --max-watches allows"), std::string::npos) << out;
