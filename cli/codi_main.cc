@@ -36,16 +36,18 @@ constexpr char kUsage[] =
     "failure, 2 bad usage or bad input.\n";
 
 int ExportCommand(int argc, char** argv) {
-  FlagSet flags("codi export", "write a job's finished conversations as sharded files");
+  FlagSet flags("codi export",
+                "write a job's finished conversations as sharded files with a dataset card");
   flags.AddUsage(
-      "codi export JOB_ID --out DIR [--format jsonl|brackets] (--coordinator HOST:PORT | --state "
-      "DIR)");
+      "codi export JOB_ID --out DIR [--format jsonl|brackets|chat] (--coordinator HOST:PORT | "
+      "--state DIR)");
   std::string state_dir, out_dir, format = "jsonl", coordinator;
   int64_t shards = 0;
   AddStateFlag(&flags, &state_dir);
   AddCoordinatorFlag(&flags, &coordinator, "instead of --state");
   AddOutDirFlag(&flags, &out_dir);
-  flags.String("format", "", &format, "jsonl (one conversation a line) or brackets");
+  flags.String("format", "", &format,
+               "jsonl (one conversation a line), brackets, or chat (OpenAI fine-tuning messages)");
   flags.Int("shards", "", &shards, "number of shards (default: the job's output.shards)");
   if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
   if (flags.positional().size() != 1 || (state_dir.empty() == coordinator.empty()) ||
@@ -54,13 +56,14 @@ int ExportCommand(int argc, char** argv) {
                  "HOST:PORT (see --help)\n";
     return 2;
   }
-  if (format != "jsonl" && format != "brackets") {
-    std::cerr << "codi export: --format must be jsonl or brackets\n";
+  const std::optional<ExportFormat> export_format = ParseExportFormat(format);
+  if (!export_format.has_value()) {
+    std::cerr << "codi export: --format must be jsonl, brackets or chat\n";
     return 2;
   }
+  const std::string& job_id = flags.positional()[0];
   if (!coordinator.empty()) {
-    return RemoteExport(coordinator.c_str(), flags.positional()[0].c_str(), out_dir.c_str(),
-                        format == "brackets", shards > 0 ? static_cast<int>(shards) : 4);
+    return RemoteExport(coordinator, job_id, out_dir, *export_format, shards);
   }
   if (!std::filesystem::exists(state_dir)) {
     std::cerr << "codi export: state directory " << state_dir << " does not exist\n";
@@ -71,17 +74,13 @@ int ExportCommand(int argc, char** argv) {
     std::cerr << "codi export: " << state.status().message() << "\n";
     return 1;
   }
-  const std::string& job_id = flags.positional()[0];
   auto job = state->store->GetJob(job_id);
   if (!job.ok() || !job->has_value()) {
     std::cerr << "codi export: no job '" << job_id << "' in " << state_dir << "\n";
     return 2;
   }
-  if (shards <= 0) shards = (*job)->spec().output().shards();
-  auto stats = ExportResults(*state->store, job_id, out_dir,
-                             format == "jsonl" ? ExportFormat::kJsonl : ExportFormat::kBrackets,
-                             static_cast<uint32_t>(std::max<int64_t>(shards, 1)));
-  return PrintExportResult(stats, out_dir);
+  return PrintExportResult(ExportStoredJob(*state->store, job_id, out_dir, *export_format, shards),
+                           out_dir);
 }
 
 int ReportCommand(int argc, char** argv) {
