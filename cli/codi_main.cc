@@ -11,6 +11,7 @@
 #include "cli/run_command.h"
 #include "common/base/flags.h"
 #include "common/base/version.h"
+#include "common/format/text_import.h"
 #include "common/spec/job_spec_loader.h"
 #include "coordinator/job_report.h"
 
@@ -24,11 +25,12 @@ constexpr char kUsage[] =
     "  codi run JOB.yaml [--teacher URL]... [--state DIR] [--out DIR] [--concurrency N]\n"
     "  codi submit JOB.yaml [--docs FILE] --coordinator HOST:PORT   # prints the job id\n"
     "  codi status|watch|cancel|report JOB_ID --coordinator HOST:PORT\n"
-    "  codi export JOB_ID --out DIR [--format jsonl|brackets] (--coordinator HOST:PORT | --state "
-    "DIR)\n"
+    "  codi export JOB_ID --out DIR [--format jsonl|brackets|chat] (--coordinator HOST:PORT | "
+    "--state DIR)\n"
     "  codi report JOB_ID --state DIR [--json]\n"
     "  codi import-coqa FILE --out DOCS.jsonl\n"
     "  codi import-quac FILE --out DOCS.jsonl\n"
+    "  codi import-text FILE|DIR... --out DOCS.jsonl [--chunk-chars N] [--overlap-chars N]\n"
     "  codi validate JOB.yaml...                # checks job specs, prints what each holds\n"
     "  codi version\n"
     "\n"
@@ -166,6 +168,53 @@ int ImportCommand(int argc, char** argv, const char* name, const char* what, Imp
   return 0;
 }
 
+// Web pages, Markdown, text and JSONL to passages: bad input is warned about
+// and skipped, never fatal; exit 0 with a summary line.
+int ImportTextCommand(int argc, char** argv) {
+  FlagSet flags("codi import-text",
+                "cut text, Markdown, HTML and JSONL files into passages in a documents JSONL");
+  flags.AddUsage(
+      "codi import-text FILE|DIR... --out DOCS.jsonl [--chunk-chars N] [--overlap-chars N]");
+  std::string out;
+  const ChunkOptions defaults;
+  int64_t chunk_chars = static_cast<int64_t>(defaults.chunk_chars);
+  int64_t overlap_chars = static_cast<int64_t>(defaults.overlap_chars);
+  // A file, not the shared --out DIR: no CODI_OUT.
+  flags.String("out", "", &out, "documents JSONL to write");
+  flags.Int("chunk-chars", "", &chunk_chars,
+            "most characters in a passage; cut at paragraph, then sentence, then word boundaries");
+  flags.Int("overlap-chars", "", &overlap_chars,
+            "characters of a passage's end repeated at the start of the next (below "
+            "--chunk-chars)");
+  if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
+  if (flags.positional().empty() || out.empty()) {
+    std::cerr << "codi import-text: expected FILE or DIR arguments and --out DOCS.jsonl (see "
+                 "--help)\n";
+    return 2;
+  }
+  if (chunk_chars < 100 || chunk_chars > 1000000) {
+    std::cerr << "codi import-text: --chunk-chars must be between 100 and 1000000\n";
+    return 2;
+  }
+  if (overlap_chars < 0 || overlap_chars >= chunk_chars) {
+    std::cerr << "codi import-text: --overlap-chars must be at least 0 and below --chunk-chars\n";
+    return 2;
+  }
+  ChunkOptions options;
+  options.chunk_chars = static_cast<size_t>(chunk_chars);
+  options.overlap_chars = static_cast<size_t>(overlap_chars);
+  auto stats = ImportTextFiles(flags.positional(), out, options, [](const std::string& warning) {
+    std::cerr << "codi import-text: warning: " << warning << "\n";
+  });
+  if (!stats.ok()) {
+    std::cerr << "codi import-text: " << stats.status().message() << "\n";
+    return stats.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  std::cout << "wrote " << stats->passages << " passages from " << stats->files << " files to "
+            << out << " (" << stats->skipped << " skipped)\n";
+  return 0;
+}
+
 }  // namespace
 }  // namespace codi
 
@@ -195,6 +244,7 @@ int main(int argc, char** argv) {
     return codi::ImportCommand(argc, argv, "import-coqa", "turn CoQA JSON into documents JSONL",
                                codi::ImportCoqa);
   }
+  if (command == "import-text") return codi::ImportTextCommand(argc, argv);
   if (command == "import-quac") {
     return codi::ImportCommand(argc, argv, "import-quac", "turn QuAC JSON into documents JSONL",
                                codi::ImportQuac);
