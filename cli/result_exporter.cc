@@ -32,24 +32,18 @@ absl::StatusOr<std::string> FormatConversation(const codi::v1::Conversation& c,
   return absl::InternalError("unknown export format");
 }
 
-const char* ShardSuffix(ExportFormat format) {
-  switch (format) {
-    case ExportFormat::kJsonl:
-      return "jsonl";
-    case ExportFormat::kBrackets:
-      return "brackets.jsonl";
-    case ExportFormat::kChat:
-      return "chat.jsonl";
-  }
-  return "jsonl";
+// "jsonl" for codi's own lines, else "<format>.jsonl".
+std::string ShardSuffix(ExportFormat format) {
+  return format == ExportFormat::kJsonl ? "jsonl"
+                                        : std::string(ExportFormatName(format)) + ".jsonl";
 }
 
 }  // namespace
 
 std::optional<ExportFormat> ParseExportFormat(std::string_view name) {
-  if (name == "jsonl") return ExportFormat::kJsonl;
-  if (name == "brackets") return ExportFormat::kBrackets;
-  if (name == "chat") return ExportFormat::kChat;
+  for (ExportFormat format : {ExportFormat::kJsonl, ExportFormat::kBrackets, ExportFormat::kChat}) {
+    if (name == ExportFormatName(format)) return format;
+  }
   return std::nullopt;
 }
 
@@ -126,7 +120,7 @@ absl::StatusOr<ExportStats> ExportConversations(const ConversationScan& scan,
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
   if (ec) return absl::InternalError("cannot create " + out_dir + ": " + ec.message());
-  const char* suffix = ShardSuffix(settings.format);
+  const std::string suffix = ShardSuffix(settings.format);
   ExportStats stats;
   std::vector<std::string> tmp_paths;
   std::vector<std::unique_ptr<std::ofstream>> files;
