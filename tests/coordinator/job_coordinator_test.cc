@@ -5,8 +5,9 @@
 
 #include "common/spec/job_defaults.h"
 #include "gtest/gtest.h"
-#include "tests/support/child_process.h"
+#include "tests/support/job_specs.h"
 #include "tests/support/memory_store.h"
+#include "tests/support/temp_dir.h"
 #include "worker/worker_runtime.h"
 
 namespace codi {
@@ -15,21 +16,9 @@ namespace {
 using codi::testing::TempDir;
 
 codi::v1::JobSpec Spec(uint32_t samples) {
-  codi::v1::JobSpec spec;
-  spec.set_name("unit");
+  codi::v1::JobSpec spec = testing::AskAnswerJob("unit", /*length=*/4);
   spec.set_seed(1);
   spec.set_samples_per_document(samples);
-  auto* g = spec.mutable_graph();
-  auto* ask = g->add_links();
-  ask->set_name("ask");
-  ask->set_role("USER");
-  (*ask->mutable_next())["answer"] = 1;
-  auto* answer = g->add_links();
-  answer->set_name("answer");
-  answer->set_role("AGENT");
-  (*answer->mutable_next())["ask"] = 1;
-  (*g->mutable_start())["ask"] = 1;
-  g->mutable_length()->set_n(4);
   return WithDefaults(spec);
 }
 

@@ -2,13 +2,10 @@
 // line naming the file, line or field.
 #include "gtest/gtest.h"
 #include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
 
-namespace codi {
+namespace codi::testing {
 namespace {
-
-using codi::testing::RunToCompletion;
-using codi::testing::TempDir;
-using codi::testing::WriteFile;
 
 const std::string kCodi = std::string(CODI_BIN_DIR) + "/codi";
 
@@ -132,4 +129,4 @@ TEST(CodiCli, AnswersHelpAndVersionWithoutACommand) {
 }
 
 }  // namespace
-}  // namespace codi
+}  // namespace codi::testing

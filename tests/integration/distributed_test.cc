@@ -14,42 +14,25 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/child_process.h"
+#include "tests/support/job_yaml.h"
+#include "tests/support/sim_request_log.h"
+#include "tests/support/temp_dir.h"
 
-namespace codi {
+namespace codi::testing {
 namespace {
-
-using codi::testing::ChildProcess;
-using codi::testing::ReadFile;
-using codi::testing::ReadLines;
-using codi::testing::RunToCompletion;
-using codi::testing::TempDir;
-using codi::testing::WriteFile;
 
 const std::string kBin = CODI_BIN_DIR;
 const std::string kDocs = std::string(CODI_SOURCE_DIR) + "/examples/qa/docs.jsonl";
 
-std::string JobYaml(const std::string& docs_path, int samples, int limit,
-                    const std::string& teacher) {
-  return R"(name: dist
-seed: 5
-documents:
-  path: )" +
-         docs_path + R"(
-  limit: )" +
-         std::to_string(limit) + R"(
-samples_per_document: )" +
-         std::to_string(samples) + R"(
-graph:
-  start: {ask: 1}
-  length: {n: 4}
-  links:
-    - {name: ask, role: USER, instruction: Ask a short factual question., next: {answer: 1}}
-    - {name: answer, role: AGENT, instruction: Answer with a span of the document., next: {ask: 1}}
-teacher:
-  endpoints: [")" +
-         teacher + R"("]
-  read_timeout_ms: 10000
-)";
+// `samples` conversations of each of the first `limit` documents of `docs`
+// (0: all of them); the workers' --teacher overrides the endpoint.
+std::string DistJob(const std::string& docs, uint32_t samples, uint64_t limit) {
+  return JobYaml({.name = "dist",
+                  .seed = 5,
+                  .documents = docs,
+                  .limit = limit,
+                  .samples = samples,
+                  .teacher = {"read_timeout_ms: 10000"}});
 }
 
 class Cluster {
@@ -148,7 +131,7 @@ TEST(Distributed, SurvivesWorkerAndCoordinatorSigkillsWithEveryConversationExact
   ASSERT_TRUE(cluster.StartCoordinator());
   for (size_t i = 0; i < 3; ++i) ASSERT_TRUE(cluster.StartWorker(i));
   // 50 documents x 40 samples = 2,000 conversations of 4 turns.
-  WriteFile(dir.File("job.yaml"), JobYaml(kDocs, 40, 50, "http://127.0.0.1:9/v1"));
+  WriteFile(dir.File("job.yaml"), DistJob(kDocs, 40, 50));
   int code = 0;
   std::string out = cluster.Codi(
       {"submit", dir.File("job.yaml"), "--coordinator", cluster.address(), "--job-id", "chaos"},
@@ -214,17 +197,9 @@ TEST(Distributed, SurvivesWorkerAndCoordinatorSigkillsWithEveryConversationExact
   // Every turn was answered; repeats only for turns in flight at a kill: at
   // most one per worker thread for a worker kill, and every thread of every
   // worker for a coordinator kill (their reports may miss the recovery grace).
-  std::map<std::string, int> answered;
-  for (const auto& line : ReadLines(dir.File("requests.jsonl"))) {
-    auto j = nlohmann::json::parse(line);
-    if (j["status"] == 200) {
-      const std::string id = j["request_id"].get<std::string>();
-      ++answered[id.substr(0, id.rfind('/'))];
-    }
-  }
+  const std::map<std::string, int> answered = AnsweredTurns(dir.File("requests.jsonl"));
   EXPECT_EQ(answered.size(), 8000u);
-  int repeated = 0;
-  for (const auto& [key, n] : answered) repeated += n - 1;
+  const int repeated = RepeatedAnswers(answered);
   EXPECT_LE(repeated, 5 * Cluster::kWorkerConcurrency + 2 * 3 * Cluster::kWorkerConcurrency);
   std::cerr << "distributed chaos: " << repeated << " turns requested again after kills\n";
 
@@ -250,8 +225,7 @@ TEST(Distributed, RunsAJobWhoseDocumentsAreStreamedFromTheClient) {
     docs += line + "\n";
   }
   WriteFile(dir.File("client-docs.jsonl"), docs);
-  WriteFile(dir.File("job.yaml"),
-            JobYaml("/nonexistent/on/the/coordinator.jsonl", 2, 0, "http://127.0.0.1:9/v1"));
+  WriteFile(dir.File("job.yaml"), DistJob("/nonexistent/on/the/coordinator.jsonl", 2, 0));
   int code = 0;
   std::string out = cluster.Codi({"submit", dir.File("job.yaml"), "--coordinator",
                                   cluster.address(), "--docs", dir.File("client-docs.jsonl")},
@@ -305,7 +279,7 @@ TEST(Distributed, CancelStopsAJobWithinSeconds) {
   ASSERT_TRUE(cluster.StartSim("20"));
   ASSERT_TRUE(cluster.StartCoordinator());
   ASSERT_TRUE(cluster.StartWorker(0));
-  WriteFile(dir.File("job.yaml"), JobYaml(kDocs, 40, 50, "http://127.0.0.1:9/v1"));
+  WriteFile(dir.File("job.yaml"), DistJob(kDocs, 40, 50));
   int code = 0;
   std::string out = cluster.Codi(
       {"submit", dir.File("job.yaml"), "--coordinator", cluster.address(), "--job-id", "tocancel"},
@@ -324,4 +298,4 @@ TEST(Distributed, CancelStopsAJobWithinSeconds) {
 }
 
 }  // namespace
-}  // namespace codi
+}  // namespace codi::testing

@@ -12,13 +12,10 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "gtest/gtest.h"
 #include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
 
-namespace codi {
+namespace codi::testing {
 namespace {
-
-using codi::testing::ChildProcess;
-using codi::testing::ReadFile;
-using codi::testing::TempDir;
 
 const std::string kBin = CODI_BIN_DIR;
 
@@ -86,4 +83,4 @@ TEST(Health, CoordinatorAnswersTheGrpcHealthCheckAndStopsCleanlyOnSigterm) {
 }
 
 }  // namespace
-}  // namespace codi
+}  // namespace codi::testing

@@ -17,16 +17,12 @@
 #include "httplib.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/child_process.h"
+#include "tests/support/job_yaml.h"
+#include "tests/support/sim_request_log.h"
+#include "tests/support/temp_dir.h"
 
-namespace codi {
+namespace codi::testing {
 namespace {
-
-using codi::testing::ChildProcess;
-using codi::testing::ReadFile;
-using codi::testing::ReadLines;
-using codi::testing::RunToCompletion;
-using codi::testing::TempDir;
-using codi::testing::WriteFile;
 
 const std::string kBin = CODI_BIN_DIR;
 const std::string kDocs = std::string(CODI_SOURCE_DIR) + "/examples/qa/docs.jsonl";
@@ -64,22 +60,16 @@ std::string Get(const std::string& address, const std::string& path) {
   return res && res->status == 200 ? res->body : "";
 }
 
-std::string JobYaml(int samples, int read_timeout_ms = 0) {
-  return R"(name: ops
-seed: 3
-documents: {path: )" +
-         kDocs + R"(}
-samples_per_document: )" +
-         std::to_string(samples) + R"(
-graph:
-  start: {ask: 1}
-  length: {n: 4}
-  links:
-    - {name: ask, role: USER, instruction: Ask a short factual question., next: {answer: 1}}
-    - {name: answer, role: AGENT, instruction: Answer with a span., next: {ask: 1}}
-teacher: {endpoints: ["http://127.0.0.1:9/v1"], backoff_base_ms: 10, backoff_max_ms: 50)" +
-         (read_timeout_ms > 0 ? ", read_timeout_ms: " + std::to_string(read_timeout_ms) : "") +
-         "}\n";
+// The workers' --teacher overrides the endpoint.
+std::string OpsJob(uint32_t samples, int read_timeout_ms) {
+  JobFile job{.name = "ops",
+              .seed = 3,
+              .documents = kDocs,
+              .samples = samples,
+              .teacher = {"backoff_base_ms: 10", "backoff_max_ms: 50"}};
+  if (read_timeout_ms > 0)
+    job.teacher.push_back("read_timeout_ms: " + std::to_string(read_timeout_ms));
+  return JobYaml(job);
 }
 
 // The value of an unlabelled sample `name` on a /metrics page, or -1.
@@ -140,7 +130,7 @@ struct Servers {
   }
 
   std::string Submit(int samples, int read_timeout_ms = 0) {
-    WriteFile(dir.File("job.yaml"), JobYaml(samples, read_timeout_ms));
+    WriteFile(dir.File("job.yaml"), OpsJob(samples, read_timeout_ms));
     std::string out, err;
     int code = RunToCompletion({kBin + "/codi", "submit", dir.File("job.yaml"), "--coordinator",
                                 coordinator_address, "--job-id", "ops"},
@@ -288,14 +278,7 @@ TEST(Observability, AWorkerGivenSigtermMidJobExitsZeroWithoutLosingOrRepeatingAT
   EXPECT_TRUE(std::filesystem::exists(dir.File("export/README.md")));
   // No turn was asked for twice: the stopped worker reported the turns it had
   // in flight and handed the rest back.
-  std::map<std::string, int> answered;
-  for (const auto& line : ReadLines(dir.File("requests.jsonl"))) {
-    auto j = nlohmann::json::parse(line);
-    if (j["status"] == 200) {
-      const std::string id = j["request_id"].get<std::string>();
-      ++answered[id.substr(0, id.rfind('/'))];
-    }
-  }
+  const std::map<std::string, int> answered = AnsweredTurns(dir.File("requests.jsonl"));
   EXPECT_EQ(answered.size(), 800u);
   for (const auto& [key, n] : answered) EXPECT_EQ(n, 1) << key;
   w->Signal(SIGTERM);
@@ -334,4 +317,4 @@ TEST(Observability, AWorkerPastItsShutdownDeadlineHandsItsConversationsBackAndEx
 }
 
 }  // namespace
-}  // namespace codi
+}  // namespace codi::testing

@@ -12,16 +12,12 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/child_process.h"
+#include "tests/support/job_yaml.h"
+#include "tests/support/sim_request_log.h"
+#include "tests/support/temp_dir.h"
 
-namespace codi {
+namespace codi::testing {
 namespace {
-
-using codi::testing::ChildProcess;
-using codi::testing::ReadFile;
-using codi::testing::ReadLines;
-using codi::testing::RunToCompletion;
-using codi::testing::TempDir;
-using codi::testing::WriteFile;
 
 const std::string kBin = CODI_BIN_DIR;
 const std::string kDocs = std::string(CODI_SOURCE_DIR) + "/examples/qa/docs.jsonl";
@@ -39,22 +35,8 @@ struct Sim {
   }
 };
 
-std::string JobYaml(const std::string& name, const std::string& endpoint, int docs, int samples,
-                    const std::string& teacher_extra = "") {
-  return "name: " + name + R"(
-seed: 11
-documents:
-  path: )" +
-         kDocs + R"(
-  limit: )" +
-         std::to_string(docs) + R"(
-samples_per_document: )" +
-         std::to_string(samples) + R"(
-graph:
-  start: {ask: 1}
-  length: {n: 6}
-  links:
-    - name: ask
+// ask -> answer -> ask (2) | followup (1), with coreference in follow-ups.
+constexpr char kQaLinks[] = R"(    - name: ask
       role: USER
       instruction: Ask a short factual question that the document answers.
       next: {answer: 1}
@@ -67,10 +49,20 @@ graph:
       instruction: Ask a follow-up question about the last answer.
       phenomena: [{name: coreference, probability: 0.7}]
       next: {answer: 1}
-teacher:
-  endpoints: [")" +
-         endpoint + R"("]
-)" + teacher_extra;
+)";
+
+// `samples` six-turn conversations of each of the first `docs` documents.
+std::string QaJob(const std::string& name, const Sim& sim, uint64_t docs, uint32_t samples,
+                  std::vector<std::string> teacher = {}) {
+  return JobYaml({.name = name,
+                  .seed = 11,
+                  .documents = kDocs,
+                  .limit = docs,
+                  .samples = samples,
+                  .length = 6,
+                  .links = kQaLinks,
+                  .endpoint = "http://" + sim.address + "/v1",
+                  .teacher = std::move(teacher)});
 }
 
 struct Output {
@@ -114,16 +106,11 @@ void ExpectWellFormed(const Output& out) {
   }
 }
 
-// request_id is job/doc/sample/turn/attempt; the turn key drops the attempt.
-std::string TurnKey(const std::string& request_id) {
-  return request_id.substr(0, request_id.rfind('/'));
-}
-
 TEST(CodiRun, ResumesAfterSigkillWithoutRequestingAFinishedTurnAgain) {
   TempDir dir;
   Sim sim;
   ASSERT_TRUE(sim.Start(dir, {"--latency-ms", "15"}));
-  WriteFile(dir.File("job.yaml"), JobYaml("resume", "http://" + sim.address + "/v1", 30, 2));
+  WriteFile(dir.File("job.yaml"), QaJob("resume", sim, 30, 2));
   const int concurrency = 8;
   const std::vector<std::string> argv = {kBin + "/codi",
                                          "run",
@@ -161,22 +148,16 @@ TEST(CodiRun, ResumesAfterSigkillWithoutRequestingAFinishedTurnAgain) {
 
   // Every turn answered once, except those in flight at the kill (at most one
   // per worker thread): no finished turn was requested again.
-  std::map<std::string, int> answered;
-  for (const auto& line : ReadLines(dir.File("requests.jsonl"))) {
-    auto j = nlohmann::json::parse(line);
-    if (j["status"] == 200) ++answered[TurnKey(j["request_id"].get<std::string>())];
-  }
+  const std::map<std::string, int> answered = AnsweredTurns(dir.File("requests.jsonl"));
   EXPECT_EQ(answered.size(), 360u);
-  int repeated = 0;
-  for (const auto& [key, n] : answered) repeated += n - 1;
-  EXPECT_LE(repeated, concurrency);
+  EXPECT_LE(RepeatedAnswers(answered), concurrency);
 }
 
 TEST(CodiRun, SameSpecAndSeedGiveIdenticalOutputRunToRun) {
   TempDir dir;
   Sim sim;
   ASSERT_TRUE(sim.Start(dir, {}));
-  WriteFile(dir.File("job.yaml"), JobYaml("same", "http://" + sim.address + "/v1", 10, 3));
+  WriteFile(dir.File("job.yaml"), QaJob("same", sim, 10, 3));
   std::string out1, out2, err;
   for (const char* run : {"a", "b"}) {
     int code = RunToCompletion({kBin + "/codi", "run", dir.File("job.yaml"), "--state",
@@ -222,10 +203,9 @@ TEST(CodiRun, CompletesUnderTeacherFaultsAndCountsTheRetries) {
   Sim sim;
   ASSERT_TRUE(sim.Start(dir, {"--fail-500", "0.10", "--fail-429", "0.05", "--hang", "0.02",
                               "--hang-ms", "1500", "--retry-after-s", "1", "--fault-seed", "5"}));
-  WriteFile(dir.File("job.yaml"),
-            JobYaml("faults", "http://" + sim.address + "/v1", 20, 2,
-                    "  read_timeout_ms: 400\n  backoff_base_ms: 10\n  backoff_max_ms: 200\n"
-                    "  max_attempts: 10\n"));
+  WriteFile(dir.File("job.yaml"), QaJob("faults", sim, 20, 2,
+                                        {"read_timeout_ms: 400", "backoff_base_ms: 10",
+                                         "backoff_max_ms: 200", "max_attempts: 10"}));
   std::string out, err;
   int code =
       RunToCompletion({kBin + "/codi", "run", dir.File("job.yaml"), "--state", dir.File("state"),
@@ -255,4 +235,4 @@ TEST(CodiRun, CompletesUnderTeacherFaultsAndCountsTheRetries) {
 }
 
 }  // namespace
-}  // namespace codi
+}  // namespace codi::testing

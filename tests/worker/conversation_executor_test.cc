@@ -7,8 +7,9 @@
 #include "common/spec/job_defaults.h"
 #include "coordinator/job_coordinator.h"
 #include "gtest/gtest.h"
-#include "tests/support/child_process.h"
+#include "tests/support/job_specs.h"
 #include "tests/support/memory_store.h"
+#include "tests/support/temp_dir.h"
 
 namespace codi {
 namespace {
@@ -65,20 +66,7 @@ class ExecutorTest : public ::testing::Test {
     kv_ = NewMemoryStore(StateStore::Tables());
     store_ = std::make_unique<StateStore>(kv_.get(), false);
     coordinator_ = *JobCoordinator::Create(store_.get(), {});
-    codi::v1::JobSpec spec;
-    spec.set_name("exec");
-    auto* g = spec.mutable_graph();
-    auto* ask = g->add_links();
-    ask->set_name("ask");
-    ask->set_role("USER");
-    (*ask->mutable_next())["answer"] = 1;
-    auto* answer = g->add_links();
-    answer->set_name("answer");
-    answer->set_role("AGENT");
-    (*answer->mutable_next())["ask"] = 1;
-    (*g->mutable_start())["ask"] = 1;
-    g->mutable_length()->set_n(2);
-    spec_ = WithDefaults(spec);
+    spec_ = WithDefaults(testing::AskAnswerJob("exec", /*length=*/2));
     ASSERT_TRUE(coordinator_->SubmitJob(spec_, dir_.File("docs.jsonl"), "exec").ok());
   }
 

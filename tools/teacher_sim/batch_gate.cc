@@ -4,7 +4,23 @@
 
 namespace codi {
 
-BatchGate::BatchGate(int64_t max_running) : max_running_(std::max<int64_t>(max_running, 1)) {}
+BatchGate::BatchGate(int64_t max_running, Clock* clock)
+    : max_running_(std::max<int64_t>(max_running, 1)),
+      clock_(clock),
+      busy_(absl::ZeroDuration()),
+      last_change_(clock->Now()) {}
+
+void BatchGate::Accumulate() const {
+  const absl::Time now = clock_->Now();
+  busy_ += (now - last_change_) * running_;
+  last_change_ = now;
+}
+
+double BatchGate::busy_slot_seconds() const {
+  absl::MutexLock lock(&mu_);
+  Accumulate();
+  return absl::ToDoubleSeconds(busy_);
+}
 
 bool BatchGate::Acquire() {
   absl::MutexLock lock(&mu_);
@@ -19,6 +35,7 @@ bool BatchGate::Acquire() {
   // After Shutdown() the ticket order no longer matters: no one runs.
   if (shutdown_) return false;
   ++next_to_run_;
+  Accumulate();
   ++running_;
   peak_running_ = std::max(peak_running_, running_);
   return true;
@@ -26,6 +43,7 @@ bool BatchGate::Acquire() {
 
 void BatchGate::Release() {
   absl::MutexLock lock(&mu_);
+  Accumulate();
   --running_;
 }
 

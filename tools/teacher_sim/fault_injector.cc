@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "tools/teacher_sim/stable_hash.h"
+#include "common/base/stable_hash.h"
 
 namespace codi {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "tools/teacher_sim/stable_hash.h"
+#include "common/base/stable_hash.h"
 
 namespace codi {
 

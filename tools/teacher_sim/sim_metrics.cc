@@ -1,5 +1,6 @@
 #include "tools/teacher_sim/sim_metrics.h"
 
+#include "absl/synchronization/mutex.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
@@ -41,6 +42,20 @@ struct SimMetrics::State {
                                    .Help("Requests queued for a batch slot.")
                                    .Register(*registry)
                                    .Add({});
+  prometheus::Gauge& max_batch = prometheus::BuildGauge()
+                                     .Name("codi_sim_max_batch")
+                                     .Help("Batch slots (--max-batch).")
+                                     .Register(*registry)
+                                     .Add({});
+  prometheus::Counter& busy_slot_seconds =
+      prometheus::BuildCounter()
+          .Name("codi_sim_busy_slot_seconds_total")
+          .Help(
+              "Batch-slot seconds used: utilisation over a window is "
+              "rate(codi_sim_busy_slot_seconds_total) / codi_sim_max_batch.")
+          .Register(*registry)
+          .Add({});
+  absl::Mutex busy_mu;  // one SetBatch at a time: the counter moves by the delta
 };
 
 SimMetrics::SimMetrics() : state_(std::make_unique<State>()) {
@@ -65,6 +80,13 @@ void SimMetrics::AddTokens(uint64_t prompt, uint64_t completion, uint64_t cached
 void SimMetrics::SetQueue(int64_t running, int64_t waiting) {
   state_->running.Set(static_cast<double>(running));
   state_->waiting.Set(static_cast<double>(waiting));
+}
+
+void SimMetrics::SetBatch(int64_t max_batch, double busy_slot_seconds) {
+  state_->max_batch.Set(static_cast<double>(max_batch));
+  absl::MutexLock lock(&state_->busy_mu);
+  const double delta = busy_slot_seconds - state_->busy_slot_seconds.Value();
+  if (delta > 0) state_->busy_slot_seconds.Increment(delta);
 }
 
 std::string SimMetrics::Render() const {

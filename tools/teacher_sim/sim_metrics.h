@@ -22,6 +22,9 @@ class SimMetrics {
   void CountRequest(absl::string_view outcome);
   void AddTokens(uint64_t prompt, uint64_t completion, uint64_t cached);
   void SetQueue(int64_t running, int64_t waiting);
+  // codi_sim_max_batch and codi_sim_busy_slot_seconds_total (a counter:
+  // `busy_slot_seconds` is the running total, which only grows).
+  void SetBatch(int64_t max_batch, double busy_slot_seconds);
 
   // All metrics in the Prometheus text exposition format.
   std::string Render() const;

@@ -1,6 +1,8 @@
 #include "tools/teacher_sim/sim_tokenizer.h"
 
-#include "tools/teacher_sim/stable_hash.h"
+#include <string_view>
+
+#include "common/base/stable_hash.h"
 
 namespace codi {
 namespace {
@@ -51,6 +53,8 @@ size_t CountTokens(absl::string_view text) {
   return n;
 }
 
-uint64_t TokenId(absl::string_view token) { return Fnv1a64(token); }
+uint64_t TokenId(absl::string_view token) {
+  return Fnv1a64(std::string_view(token.data(), token.size()));
+}
 
 }  // namespace codi

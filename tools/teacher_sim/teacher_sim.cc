@@ -25,17 +25,17 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/base/stable_hash.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
 #include "tools/teacher_sim/batch_gate.h"
 #include "tools/teacher_sim/chat_request.h"
 #include "tools/teacher_sim/prefix_cache.h"
-#include "tools/teacher_sim/prompt_parser.h"
-#include "tools/teacher_sim/reply_writer.h"
+#include "tools/teacher_sim/reply/prompt_parser.h"
+#include "tools/teacher_sim/reply/reply_writer.h"
 #include "tools/teacher_sim/request_log.h"
 #include "tools/teacher_sim/sim_metrics.h"
 #include "tools/teacher_sim/sim_tokenizer.h"
-#include "tools/teacher_sim/stable_hash.h"
 
 namespace codi {
 namespace {
@@ -169,7 +169,7 @@ class TeacherSim::Impl {
       if (!log.ok()) return log.status();
       log_ = *std::move(log);
     }
-    const size_t threads = static_cast<size_t>(options_.threads);
+    const size_t threads = static_cast<size_t>(TeacherSim::ThreadsFor(options_));
     server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     server_.set_keep_alive_max_count(1000000);
     server_.set_keep_alive_timeout(static_cast<time_t>(options_.keep_alive_s));
@@ -193,6 +193,7 @@ class TeacherSim::Impl {
                 [](const httplib::Request&, httplib::Response& res) { res.status = 200; });
     server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       metrics_.SetQueue(gate_.running(), gate_.waiting());
+      metrics_.SetBatch(gate_.max_running(), gate_.busy_slot_seconds());
       res.set_content(metrics_.Render(), "text/plain; version=0.0.4; charset=utf-8");
     });
     server_.Get("/v1/models", [this](const httplib::Request& req, httplib::Response& res) {
@@ -253,6 +254,8 @@ class TeacherSim::Impl {
     c.running = gate_.running();
     c.waiting = gate_.waiting();
     c.peak_running = gate_.peak_running();
+    c.max_batch = gate_.max_running();
+    c.busy_slot_seconds = gate_.busy_slot_seconds();
     c.hanging = hanging_.load();
     return c;
   }
@@ -501,7 +504,7 @@ absl::Status TeacherSim::Validate(const Options& o) {
   };
   for (absl::Status s : {
            at_least("--max-batch", o.max_batch, 1),
-           at_least("--threads", o.threads, 1),
+           at_least("--threads", o.threads, 0),
            at_least("--block-tokens", o.block_tokens, 1),
            at_least("--cache-blocks", o.cache_blocks, 0),
            at_least("--max-model-len", o.max_model_len, 0),
@@ -528,5 +531,10 @@ absl::StatusOr<int> TeacherSim::Start(const std::string& host, int port) {
 void TeacherSim::Stop() { impl_->Stop(); }
 
 TeacherSim::Counters TeacherSim::counters() const { return impl_->counters(); }
+
+int64_t TeacherSim::ThreadsFor(const Options& options) {
+  if (options.threads > 0) return options.threads;
+  return options.max_batch + std::max<int64_t>(64, options.max_batch / 4);
+}
 
 }  // namespace codi

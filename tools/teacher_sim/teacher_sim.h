@@ -39,9 +39,11 @@ class TeacherSim {
     double per_token_ms = 0;          // per completion token
     double prefill_per_token_ms = 0;  // per prompt token not served from the cache
     int64_t max_batch = 64;           // requests running at once; the rest queue
-    int64_t threads = 256;            // HTTP worker threads (concurrent connections)
-    int64_t block_tokens = 16;        // prefix-cache block size in tokens
-    int64_t cache_blocks = 65536;     // prefix-cache capacity in blocks; 0 disables it
+    // HTTP worker threads (concurrent connections); 0: max_batch plus headroom
+    // (ThreadsFor), so the simulator never caps a benchmark below its batch.
+    int64_t threads = 0;
+    int64_t block_tokens = 16;     // prefix-cache block size in tokens
+    int64_t cache_blocks = 65536;  // prefix-cache capacity in blocks; 0 disables it
     // Above 0: prompt_tokens + max_tokens beyond this gets vLLM's 400.
     int64_t max_model_len = 0;
     FaultRates faults;
@@ -67,7 +69,15 @@ class TeacherSim {
     int64_t waiting = 0;  // queued for a batch slot now
     int64_t hanging = 0;  // held by a hang fault now
     int64_t peak_running = 0;
+    int64_t max_batch = 0;
+    // Batch-slot seconds used so far: utilisation over a window is
+    // delta(busy_slot_seconds) / (max_batch * delta(t)).
+    double busy_slot_seconds = 0;
   };
+
+  // The HTTP threads `options` asks for: options.threads, or when 0,
+  // max_batch + max(64, max_batch / 4).
+  static int64_t ThreadsFor(const Options& options);
 
   // Checks ranges: rates in [0,1], max_batch/threads/block_tokens >= 1,
   // others >= 0. The message names the flag.

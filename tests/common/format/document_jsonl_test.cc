@@ -1,7 +1,5 @@
 #include "common/format/document_jsonl.h"
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -12,10 +10,12 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
 
 namespace codi {
 namespace {
 
+using codi::testing::TempDir;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -25,26 +25,6 @@ std::string ErrorOf(std::string_view line, uint64_t max_text_bytes = 200000) {
   EXPECT_EQ(doc.status().code(), absl::StatusCode::kInvalidArgument);
   return std::string(doc.status().message());
 }
-
-// A temporary directory removed with everything in it when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "codi_document_jsonl_XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string Write(const std::string& name, const std::string& content) const {
-    std::string file = path_ + "/" + name;
-    std::ofstream(file, std::ios::binary) << content;
-    return file;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 TEST(ParseDocumentJson, ReadsEveryFieldAndIgnoresUnknownOnes) {
   absl::StatusOr<v1::Document> doc = ParseDocumentJson(

@@ -4,29 +4,22 @@
 #include <map>
 
 #include "gtest/gtest.h"
+#include "tests/support/job_specs.h"
 
 namespace codi {
 namespace {
+
+using codi::testing::AddLink;
 
 // ask -> answer; answer -> ask (3) | followup (1); followup -> answer.
 codi::v1::JobSpec QaSpec(uint32_t min_len, uint32_t max_len) {
   codi::v1::JobSpec spec;
   spec.set_name("qa");
   spec.set_seed(42);
+  AddLink(&spec, "ask", "USER", {{"answer", 1}});
+  AddLink(&spec, "answer", "AGENT", {{"ask", 3}, {"followup", 1}});
+  AddLink(&spec, "followup", "USER", {{"answer", 1}});
   auto* g = spec.mutable_graph();
-  auto* ask = g->add_links();
-  ask->set_name("ask");
-  ask->set_role("USER");
-  (*ask->mutable_next())["answer"] = 1;
-  auto* answer = g->add_links();
-  answer->set_name("answer");
-  answer->set_role("AGENT");
-  (*answer->mutable_next())["ask"] = 3;
-  (*answer->mutable_next())["followup"] = 1;
-  auto* followup = g->add_links();
-  followup->set_name("followup");
-  followup->set_role("USER");
-  (*followup->mutable_next())["answer"] = 1;
   (*g->mutable_start())["ask"] = 0.8;
   (*g->mutable_start())["followup"] = 0.2;
   g->mutable_length()->set_min(min_len);

@@ -4,31 +4,21 @@
 
 #include "common/spec/job_defaults.h"
 #include "gtest/gtest.h"
+#include "tests/support/job_specs.h"
 
 namespace codi {
 namespace {
 
 codi::v1::JobSpec Spec() {
-  codi::v1::JobSpec spec;
-  spec.set_name("p");
+  codi::v1::JobSpec spec = testing::AskAnswerJob("p", /*length=*/6);
   spec.set_seed(9);
-  auto* g = spec.mutable_graph();
-  auto* ask = g->add_links();
-  ask->set_name("ask");
-  ask->set_role("USER");
+  auto* ask = spec.mutable_graph()->mutable_links(0);
   ask->set_instruction("Ask about {title} as {role}.");
   ask->set_seed_pool("questions");
   auto* p = ask->add_phenomena();
   p->set_name("coreference");
   p->set_probability(0.5);
-  (*ask->mutable_next())["answer"] = 1;
-  auto* answer = g->add_links();
-  answer->set_name("answer");
-  answer->set_role("AGENT");
-  answer->set_instruction("Answer with a span.");
-  (*answer->mutable_next())["ask"] = 1;
-  (*g->mutable_start())["ask"] = 1;
-  g->mutable_length()->set_n(6);
+  spec.mutable_graph()->mutable_links(1)->set_instruction("Answer with a span.");
   auto& pool = (*spec.mutable_seed_pools())["questions"];
   pool.set_document_field("questions");
   pool.add_items("Fallback question?");

@@ -4,6 +4,7 @@
 #include "common/spec/job_spec_validator.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "tests/support/job_specs.h"
 
 namespace codi {
 namespace {
@@ -11,23 +12,13 @@ namespace {
 using codi::v1::JobSpec;
 
 JobSpec MinimalSpec() {
-  JobSpec spec;
-  spec.set_name("demo");
-  auto* ask = spec.mutable_graph()->add_links();
-  ask->set_name("ask");
-  ask->set_role("USER");
+  JobSpec spec = testing::AskAnswerJob("demo", /*length=*/4);
+  auto* ask = spec.mutable_graph()->mutable_links(0);
   ask->set_instruction("Ask.");
-  (*ask->mutable_next())["answer"] = 1;
   auto* coref = ask->add_phenomena();
   coref->set_name("coreference");
   coref->set_probability(0.5);
-  auto* answer = spec.mutable_graph()->add_links();
-  answer->set_name("answer");
-  answer->set_role("AGENT");
-  answer->set_instruction("Answer.");
-  (*answer->mutable_next())["ask"] = 1;
-  (*spec.mutable_graph()->mutable_start())["ask"] = 1;
-  spec.mutable_graph()->mutable_length()->set_n(4);
+  spec.mutable_graph()->mutable_links(1)->set_instruction("Answer.");
   return spec;
 }
 

@@ -1,9 +1,5 @@
 #include "common/spec/job_spec_loader.h"
 
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
 #include <optional>
 #include <string>
 
@@ -11,10 +7,12 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
 
 namespace codi {
 namespace {
 
+using codi::testing::TempDir;
 using codi::v1::JobSpec;
 using google::protobuf::util::MessageDifferencer;
 
@@ -621,30 +619,6 @@ TEST(ParseJobSpec, RejectsEachMalformedSpecWithItsExactErrorLine) {
   }
 }
 
-// A scratch directory removed when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "codi_spec_test_XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-  std::string Write(const std::string& name, const std::string& text) const {
-    const auto file = path_ / name;
-    std::filesystem::create_directories(file.parent_path());
-    std::ofstream(file) << text;
-    return file.string();
-  }
-
- private:
-  std::filesystem::path path_;
-};
-
 constexpr char kSmallSpec[] = R"(name: demo
 documents: {path: data/docs.jsonl}
 graph: {links: [{name: ask, role: USER}], start: {ask: 1}, length: {n: 1}}
@@ -655,7 +629,7 @@ TEST(LoadJobSpecFile, ResolvesARelativeDocumentsPathAgainstTheFilesDirectory) {
   const std::string file = dir.Write("jobs/job.yaml", kSmallSpec);
   auto spec = LoadJobSpecFile(file);
   ASSERT_TRUE(spec.ok()) << spec.status();
-  EXPECT_EQ(spec->documents().path(), (dir.path() / "jobs/data/docs.jsonl").string());
+  EXPECT_EQ(spec->documents().path(), dir.File("jobs/data/docs.jsonl"));
 }
 
 TEST(LoadJobSpecFile, KeepsAnAbsoluteDocumentsPath) {
@@ -675,9 +649,9 @@ TEST(LoadJobSpecFile, NamesTheFileInErrors) {
   auto spec = LoadJobSpecFile(file);
   ASSERT_FALSE(spec.ok());
   EXPECT_EQ(spec.status().message(), file + ":2: seed: expected an unsigned integer, got \"x\"");
-  auto directory = LoadJobSpecFile(dir.path().string());
+  auto directory = LoadJobSpecFile(dir.path());
   ASSERT_FALSE(directory.ok());
-  EXPECT_EQ(directory.status().message(), dir.path().string() + ": is a directory, not a job spec");
+  EXPECT_EQ(directory.status().message(), dir.path() + ": is a directory, not a job spec");
 }
 
 TEST(ParseJobSpec, KeepsErrorsOnOneLineWhenTheBadValueHasSeveral) {

@@ -261,7 +261,8 @@ TEST_P(KvStoreTest, ConcurrentWritersAndReadersLoseNothing) {
   EXPECT_EQ(ScanKeys("b", "w").size(), size_t{kWriters * kBatchesEach});
 }
 
-INSTANTIATE_TEST_SUITE_P(AllStores, KvStoreTest, testing::ValuesIn(AllStoreKinds()), StoreKindName);
+INSTANTIATE_TEST_SUITE_P(AllStores, KvStoreTest, ::testing::ValuesIn(AllStoreKinds()),
+                         StoreKindName);
 
 }  // namespace
 }  // namespace codi

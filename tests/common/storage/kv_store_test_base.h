@@ -3,9 +3,6 @@
 // KvStoreTest (or a subclass) runs on MemoryStore and on RocksDbStore.
 #pragma once
 
-#include <stdlib.h>
-
-#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -16,32 +13,9 @@
 #include "common/storage/rocksdb_store.h"
 #include "gtest/gtest.h"
 #include "tests/support/memory_store.h"
+#include "tests/support/temp_dir.h"
 
 namespace codi {
-
-// A fresh directory under $TMPDIR (or /tmp), removed with its contents on
-// destruction.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = getenv("TMPDIR");
-    std::string pattern =
-        std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/codi-store-test-XXXXXX";
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  // Empty when the directory could not be created.
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // How one implementation is opened; `dir` is a fresh temp dir it may use.
 struct StoreKind {
@@ -66,15 +40,14 @@ inline std::vector<StoreKind> AllStoreKinds() {
   };
 }
 
-inline std::string StoreKindName(const testing::TestParamInfo<StoreKind>& info) {
+inline std::string StoreKindName(const ::testing::TestParamInfo<StoreKind>& info) {
   return info.param.name;
 }
 
 // Opens the store under test with the tables "a" and "b".
-class KvStoreTest : public testing::TestWithParam<StoreKind> {
+class KvStoreTest : public ::testing::TestWithParam<StoreKind> {
  protected:
   void SetUp() override {
-    ASSERT_FALSE(dir_.path().empty()) << "cannot create a temp dir";
     absl::StatusOr<std::unique_ptr<KvStore>> store = GetParam().open(dir_.path(), {"a", "b"});
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
@@ -102,7 +75,7 @@ class KvStoreTest : public testing::TestWithParam<StoreKind> {
     return keys;
   }
 
-  TempDir dir_;  // declared first: removed after the store is closed
+  testing::TempDir dir_;  // declared first: removed after the store is closed
   std::unique_ptr<KvStore> store_;
 };
 

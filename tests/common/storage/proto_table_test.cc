@@ -137,7 +137,7 @@ TEST_P(ProtoTableTest, AnUnknownTableIsInvalidArgument) {
             absl::StatusCode::kInvalidArgument);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllStores, ProtoTableTest, testing::ValuesIn(AllStoreKinds()),
+INSTANTIATE_TEST_SUITE_P(AllStores, ProtoTableTest, ::testing::ValuesIn(AllStoreKinds()),
                          StoreKindName);
 
 }  // namespace

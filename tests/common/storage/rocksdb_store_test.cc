@@ -19,12 +19,14 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/common/storage/kv_store_test_base.h"
+#include "tests/support/temp_dir.h"
 
 extern char** environ;
 
 namespace codi {
 namespace {
 
+using codi::testing::TempDir;
 using ::testing::HasSubstr;
 
 // The crash test runs its writer as a child process: this test binary,
@@ -76,7 +78,6 @@ std::string ReadFile(const std::string& path) {
 
 TEST(RocksDbStore, KeepsWhatAProcessKilledRightAfterWriteWrote) {
   TempDir tmp;
-  ASSERT_FALSE(tmp.path().empty());
   const std::string db_dir = tmp.path() + "/db";
   const std::string log = tmp.path() + "/child.log";
 

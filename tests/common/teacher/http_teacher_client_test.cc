@@ -11,7 +11,6 @@
 #include <atomic>
 #include <cstdlib>
 #include <deque>
-#include <filesystem>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -24,10 +23,12 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
+#include "tests/support/temp_dir.h"
 
 namespace codi {
 namespace {
 
+using codi::testing::TempDir;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
@@ -722,23 +723,9 @@ TEST(HttpTeacherClient, ReportsEndpointsInNormalisedForm) {
             (std::vector<std::string>{"http://localhost:80/v1", "https://example.com:443"}));
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "codi_client_test_XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::filesystem::path path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
 TEST(LoadApiKey, ReadsAndTrimsTheKeyFile) {
   TempDir dir;
-  const std::string file = (dir.path() / "key").string();
+  const std::string file = dir.File("key");
   std::ofstream(file) << "  sk-from-file \n";
   setenv("CODI_TEST_API_KEY", "sk-from-env", 1);
   absl::StatusOr<std::string> key = LoadApiKey("CODI_TEST_API_KEY", file);
@@ -760,16 +747,16 @@ TEST(LoadApiKey, ReadsTheEnvironmentWhenNoFileIsGiven) {
 
 TEST(LoadApiKey, NamesAnUnreadableOrEmptyFile) {
   TempDir dir;
-  const std::string missing = (dir.path() / "missing").string();
+  const std::string missing = dir.File("missing");
   absl::StatusOr<std::string> key = LoadApiKey("", missing);
   ASSERT_FALSE(key.ok());
   EXPECT_THAT(std::string(key.status().message()), HasSubstr(missing));
-  const std::string empty = (dir.path() / "empty").string();
+  const std::string empty = dir.File("empty");
   std::ofstream(empty) << "\n";
   key = LoadApiKey("", empty);
   ASSERT_FALSE(key.ok());
   EXPECT_THAT(std::string(key.status().message()), HasSubstr(empty));
-  const std::string two_lines = (dir.path() / "two").string();
+  const std::string two_lines = dir.File("two");
   std::ofstream(two_lines) << "sk-secret-a\nsk-secret-b\n";
   key = LoadApiKey("", two_lines);
   ASSERT_FALSE(key.ok());

@@ -72,5 +72,25 @@ TEST(BatchGate, ShutdownReleasesWaitersWithoutASlot) {
   EXPECT_FALSE(gate.Acquire());
 }
 
+TEST(BatchGate, CountsBusySlotSecondsAsTheIntegralOfRunningRequests) {
+  FakeClock clock;
+  BatchGate gate(4, &clock);
+  EXPECT_EQ(gate.busy_slot_seconds(), 0);
+  ASSERT_TRUE(gate.Acquire());
+  clock.Advance(absl::Seconds(2));  // 1 running for 2 s
+  ASSERT_TRUE(gate.Acquire());
+  ASSERT_TRUE(gate.Acquire());
+  clock.Advance(absl::Seconds(1));  // 3 running for 1 s
+  EXPECT_DOUBLE_EQ(gate.busy_slot_seconds(), 5);
+  gate.Release();
+  clock.Advance(absl::Milliseconds(500));  // 2 running for 0.5 s
+  gate.Release();
+  gate.Release();
+  clock.Advance(absl::Seconds(10));  // idle: no slot time
+  EXPECT_DOUBLE_EQ(gate.busy_slot_seconds(), 6);
+  // Utilisation over the 13.5 s: 6 / (4 * 13.5).
+  EXPECT_NEAR(gate.busy_slot_seconds() / (gate.max_running() * 13.5), 0.111, 0.001);
+}
+
 }  // namespace
 }  // namespace codi

@@ -17,7 +17,7 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
-#include "tests/tools/teacher_sim/codi_prompt.h"
+#include "tests/tools/teacher_sim/prompt_fixture.h"
 
 namespace codi {
 namespace {
@@ -476,8 +476,36 @@ TEST(TeacherSimLatency, QueuesRequestsBeyondMaxBatch) {
   o.max_batch = 1;
   o.latency_ms = 100;
   Sim sim(o);
-  EXPECT_GE(TimeConcurrentRequests(sim, 2), absl::Milliseconds(200));
+  const absl::Duration elapsed = TimeConcurrentRequests(sim, 2);
+  EXPECT_GE(elapsed, absl::Milliseconds(200));
   EXPECT_EQ(sim.sim().counters().peak_running, 1);
+  // Each request held the one slot for at least its latency; the slot cannot
+  // be busier than the wall time that passed.
+  const TeacherSim::Counters c = sim.sim().counters();
+  EXPECT_EQ(c.max_batch, 1);
+  EXPECT_GE(c.busy_slot_seconds, 0.2);
+  EXPECT_LE(c.busy_slot_seconds, absl::ToDoubleSeconds(elapsed) + 0.05);
+  auto metrics = sim.Client().Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("codi_sim_max_batch 1"), std::string::npos) << metrics->body;
+  const std::string name = "\ncodi_sim_busy_slot_seconds_total ";
+  const size_t at = metrics->body.find(name);
+  ASSERT_NE(at, std::string::npos) << metrics->body;
+  EXPECT_GE(std::stod(metrics->body.substr(at + name.size())), 0.2);
+}
+
+TEST(TeacherSimOptions, ThreadsDefaultToTheBatchPlusHeadroom) {
+  TeacherSim::Options o;
+  EXPECT_EQ(o.threads, 0);
+  o.max_batch = 32;
+  EXPECT_EQ(TeacherSim::ThreadsFor(o), 32 + 64);
+  o.max_batch = 1024;
+  EXPECT_EQ(TeacherSim::ThreadsFor(o), 1024 + 256);
+  o.threads = 10;
+  EXPECT_EQ(TeacherSim::ThreadsFor(o), 10);
+  EXPECT_TRUE(TeacherSim::Validate(o).ok());
+  o.threads = -1;
+  EXPECT_FALSE(TeacherSim::Validate(o).ok());
 }
 
 TEST(TeacherSimLatency, RunsUpToMaxBatchAtOnce) {

@@ -1,7 +1,7 @@
-#include "tools/teacher_sim/prompt_parser.h"
+#include "tools/teacher_sim/reply/prompt_parser.h"
 
 #include "gtest/gtest.h"
-#include "tests/tools/teacher_sim/codi_prompt.h"
+#include "tests/tools/teacher_sim/prompt_fixture.h"
 
 namespace codi {
 namespace {
@@ -11,12 +11,15 @@ using testing::PromptSpec;
 
 TEST(PromptParser, ReadsEveryPartOfCodisLayout) {
   PromptSpec spec;
+  spec.title = "Vancouver {BC}";
   spec.turns = {{"USER", "Which country is Vancouver in?"}, {"AGENT", "Canada"}};
+  spec.instruction = "Ask about {population} in one sentence.";
   spec.example = "How many people live there?";
-  spec.phenomena = "coreference: refer back to an earlier entity with a pronoun";
+  spec.phenomena = {{"coreference", "refer back to an earlier entity with a pronoun"},
+                    {"ellipsis", "leave words out"}};
   ParsedPrompt p = ParsePrompt(BuildMessages(spec));
   EXPECT_TRUE(p.layout_found);
-  EXPECT_EQ(p.title, "Vancouver");
+  EXPECT_EQ(p.title, "Vancouver {BC}");
   EXPECT_EQ(p.document, testing::kVancouver);
   ASSERT_EQ(p.history.size(), 2u);
   EXPECT_EQ(p.history[0].role, "USER");
@@ -24,9 +27,11 @@ TEST(PromptParser, ReadsEveryPartOfCodisLayout) {
   EXPECT_EQ(p.history[1].role, "AGENT");
   EXPECT_EQ(p.history[1].text, "Canada");
   EXPECT_EQ(p.target_role, "USER");
-  EXPECT_EQ(p.instruction, "Ask a factual question about the document.");
+  EXPECT_EQ(p.instruction, "Ask about {population} in one sentence.");
   EXPECT_EQ(p.example, "How many people live there?");
-  EXPECT_EQ(p.phenomena, spec.phenomena);
+  EXPECT_EQ(
+      p.phenomena,
+      "coreference: refer back to an earlier entity with a pronoun; ellipsis: leave words out");
 }
 
 TEST(PromptParser, ReadsAnEmptyConversationAndOtherRoles) {

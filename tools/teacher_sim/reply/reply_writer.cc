@@ -1,4 +1,4 @@
-#include "tools/teacher_sim/reply_writer.h"
+#include "tools/teacher_sim/reply/reply_writer.h"
 
 #include <algorithm>
 #include <utility>
@@ -11,31 +11,21 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
-#include "tools/teacher_sim/passage.h"
-#include "tools/teacher_sim/stable_hash.h"
+#include "common/base/deterministic_rng.h"
+#include "tools/teacher_sim/reply/passage.h"
 
 namespace codi {
 namespace {
 
-// A small deterministic generator (SplitMix64).
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t Next() { return Mix64(state_ += 0x9e3779b97f4a7c15ULL); }
-  size_t Below(size_t n) { return n == 0 ? 0 : static_cast<size_t>(Next() % n); }
-  bool Coin() { return (Next() & 1) != 0; }
-
- private:
-  uint64_t state_;
-};
-
 // Rotates the first min(window, size) elements by a random amount, keeping
-// the rest in place: the seed picks among the best few candidates.
+// the rest in place: the seed picks among the best few candidates. A plain
+// modulo, not DeterministicRng::Below's rejection sampling, so that replies
+// stay the ones the simulator has always written.
 template <typename T>
-void RotateFront(std::vector<T>* v, size_t window, Rng* rng) {
+void RotateFront(std::vector<T>* v, size_t window, DeterministicRng* rng) {
   const size_t n = std::min(window, v->size());
   if (n < 2) return;
-  std::rotate(v->begin(), v->begin() + static_cast<long>(rng->Below(n)),
+  std::rotate(v->begin(), v->begin() + static_cast<long>(rng->Next() % n),
               v->begin() + static_cast<long>(n));
 }
 
@@ -192,7 +182,9 @@ class Writer {
     h = Fnv1a64(prompt.instruction, h);
     h = Fnv1a64(prompt.phenomena, h);
     h = Fnv1a64(prompt.example, h);
-    rng_ = Rng(HashCombine(h, seed));
+    // One SplitMix64 step on from the hash: the stream replies were always
+    // drawn from.
+    rng_ = DeterministicRng(HashCombine(h, seed) + kSplitMix64Gamma);
     MarkCovered();
   }
 
@@ -311,7 +303,7 @@ class Writer {
       if (style_.discourse && !absl::StartsWith(q, "What about") &&
           !absl::StartsWith(q, "How about")) {
         out.push_back(absl::StrCat("And ", LowerFirst(q)));
-      } else if (style_.topic_switch && rng_.Coin()) {
+      } else if (style_.topic_switch && (rng_.Next() & 1) != 0) {
         out.push_back(absl::StrCat("Changing the subject, ", LowerFirst(q)));
       } else {
         out.push_back(q);
@@ -839,7 +831,7 @@ class Writer {
   const ParsedPrompt& prompt_;
   Passage passage_;
   Style style_;
-  Rng rng_;
+  DeterministicRng rng_;
   absl::flat_hash_set<std::string> history_keys_;
   absl::flat_hash_set<std::string> asked_;  // RepeatKey of phrases earlier turns named
   std::vector<bool> covered_;

@@ -24,7 +24,7 @@
 #include <cstdint>
 #include <string>
 
-#include "tools/teacher_sim/prompt_parser.h"
+#include "tools/teacher_sim/reply/prompt_parser.h"
 
 namespace codi {
 

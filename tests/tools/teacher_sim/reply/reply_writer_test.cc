@@ -1,4 +1,4 @@
-#include "tools/teacher_sim/reply_writer.h"
+#include "tools/teacher_sim/reply/reply_writer.h"
 
 #include <set>
 #include <string>
@@ -8,9 +8,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
-#include "tests/tools/teacher_sim/codi_prompt.h"
-#include "tools/teacher_sim/passage.h"
-#include "tools/teacher_sim/prompt_parser.h"
+#include "tests/tools/teacher_sim/prompt_fixture.h"
+#include "tools/teacher_sim/reply/passage.h"
+#include "tools/teacher_sim/reply/prompt_parser.h"
 
 namespace codi {
 namespace {
@@ -125,7 +125,7 @@ TEST(ReplyWriter, WritesADifferentAnswerWhenTheUsualOneWasSaid) {
 TEST(ReplyWriter, RefersBackWithAPronounForCoreference) {
   PromptSpec spec;
   spec.turns = {{"USER", "What is Vancouver?"}, {"AGENT", "a major city in western Canada"}};
-  spec.phenomena = "coreference: refer back to an earlier entity with a pronoun";
+  spec.phenomena = {{"coreference", "refer back to an earlier entity with a pronoun"}};
   for (uint64_t seed = 0; seed < 5; ++seed) {
     const std::string q = Reply(spec, seed);
     EXPECT_TRUE(HasWord(q, "it") || HasWord(q, "its") || HasWord(q, "they") ||
@@ -137,7 +137,7 @@ TEST(ReplyWriter, RefersBackWithAPronounForCoreference) {
 TEST(ReplyWriter, OpensWithAConnectiveForADiscourseMarker) {
   PromptSpec spec;
   spec.turns = {{"USER", "What is Vancouver?"}, {"AGENT", "a major city in western Canada"}};
-  spec.phenomena = "discourse_marker: begin with a connective such as 'And' or 'What about'";
+  spec.phenomena = {{"discourse_marker", "begin with a connective such as 'And' or 'What about'"}};
   for (uint64_t seed = 0; seed < 5; ++seed) {
     const std::string q = Reply(spec, seed);
     EXPECT_TRUE(absl::StartsWith(q, "And ") || absl::StartsWith(q, "What about ")) << q;
@@ -147,7 +147,7 @@ TEST(ReplyWriter, OpensWithAConnectiveForADiscourseMarker) {
 TEST(ReplyWriter, AsksWhatTheLastAnswerMeantForClarification) {
   PromptSpec spec;
   spec.turns = {{"USER", "What is Vancouver?"}, {"AGENT", "a Beta global city"}};
-  spec.phenomena = "clarification: ask what a phrase of the last answer means";
+  spec.phenomena = {{"clarification", "ask what a phrase of the last answer means"}};
   const std::string q = Reply(spec, 0);
   EXPECT_TRUE(absl::StrContains(q, "mean by")) << q;
   EXPECT_TRUE(absl::StrContains(q, "Beta") || absl::StrContains(q, "global city")) << q;
@@ -156,7 +156,7 @@ TEST(ReplyWriter, AsksWhatTheLastAnswerMeantForClarification) {
 TEST(ReplyWriter, MovesFarFromTheLastSentenceForATopicSwitch) {
   PromptSpec spec;
   spec.turns = {{"USER", "What is Vancouver?"}, {"AGENT", "a major city in western Canada"}};
-  spec.phenomena = "topic_switch: move to a different part of the document";
+  spec.phenomena = {{"topic_switch", "move to a different part of the document"}};
   for (uint64_t seed = 0; seed < 5; ++seed) {
     // The conversation was about the first sentence and its entities.
     const std::string q = Reply(spec, seed);

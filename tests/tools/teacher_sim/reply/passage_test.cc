@@ -1,10 +1,10 @@
-#include "tools/teacher_sim/passage.h"
+#include "tools/teacher_sim/reply/passage.h"
 
 #include <algorithm>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/tools/teacher_sim/codi_prompt.h"
+#include "tests/tools/teacher_sim/prompt_fixture.h"
 
 namespace codi {
 namespace {

@@ -1,4 +1,4 @@
-#include "tools/teacher_sim/prompt_parser.h"
+#include "tools/teacher_sim/reply/prompt_parser.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"

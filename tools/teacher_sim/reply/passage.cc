@@ -1,4 +1,4 @@
-#include "tools/teacher_sim/passage.h"
+#include "tools/teacher_sim/reply/passage.h"
 
 #include <algorithm>
 #include <cmath>
