@@ -7,6 +7,7 @@
 #include "common/format/document_jsonl.h"
 #include "gtest/gtest.h"
 #include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace codi {
 namespace {
