@@ -225,17 +225,43 @@ int CancelCommand(int argc, char** argv) {
   return 0;
 }
 
-int RemoteExport(const char* coordinator, const char* job_id, const char* out_dir, bool brackets,
-                 int shards) {
-  auto stub = Connect(coordinator);
-  grpc::ClientContext context;
+int RemoteExport(const std::string& coordinator, const std::string& job_id,
+                 const std::string& out_dir, ExportFormat format, int64_t shards) {
+  auto channel = grpc::CreateChannel(coordinator, grpc::InsecureChannelCredentials());
+  auto stub = codi::v1::CoordinatorService::NewStub(channel);
+  // The job's stored spec (for the shards, the chat roles and the dataset
+  // card) comes from the work service the coordinator serves beside.
+  codi::v1::JobSpecResponse spec;
+  {
+    auto work = codi::v1::WorkService::NewStub(channel);
+    grpc::ClientContext context;
+    SetDeadline(&context, 30);
+    codi::v1::JobSpecRequest request;
+    request.set_job_id(job_id);
+    grpc::Status rpc = work->GetJobSpec(&context, request, &spec);
+    if (!rpc.ok()) return Fail("export", coordinator, rpc);
+  }
+  auto settings = ExportSettingsFor(spec.spec(), format, shards);
+  if (!settings.ok()) return PrintExportResult(settings.status(), out_dir);
   codi::v1::JobRef ref;
   ref.set_job_id(job_id);
+  nlohmann::ordered_json report;
+  {
+    grpc::ClientContext context;
+    SetDeadline(&context, 300);
+    codi::v1::ReportResponse response;
+    grpc::Status rpc = stub->GetReport(&context, ref, &response);
+    if (!rpc.ok()) return Fail("export", coordinator, rpc);
+    report = nlohmann::ordered_json::parse(response.report_json(), nullptr,
+                                           /*allow_exceptions=*/false);
+    if (report.is_discarded()) report = nullptr;  // the card leaves the report out
+  }
+  grpc::ClientContext context;
   grpc::Status rpc_status;
+  bool stopped = false;  // by the export (a conversation it cannot write), not the server
   auto scan = [&](const std::function<bool(const codi::v1::Conversation&)>& visit) {
     auto reader = stub->StreamConversations(&context, ref);
     codi::v1::Conversation c;
-    bool stopped = false;
     while (reader->Read(&c)) {
       if (!visit(c)) {
         stopped = true;
@@ -247,10 +273,8 @@ int RemoteExport(const char* coordinator, const char* job_id, const char* out_di
     if (stopped) return absl::OkStatus();
     return FromGrpcStatus(rpc_status);
   };
-  auto stats = ExportConversations(scan, job_id, out_dir,
-                                   brackets ? ExportFormat::kBrackets : ExportFormat::kJsonl,
-                                   static_cast<uint32_t>(std::max(shards, 1)));
-  if (!rpc_status.ok()) return Fail("export", coordinator, rpc_status);
+  auto stats = ExportWithDatasetCard(scan, spec.spec(), report, job_id, out_dir, *settings);
+  if (!rpc_status.ok() && !stopped) return Fail("export", coordinator, rpc_status);
   return PrintExportResult(stats, out_dir);
 }
 

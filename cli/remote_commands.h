@@ -2,6 +2,11 @@
 // submit, status, watch, cancel, and export/report with --coordinator.
 #pragma once
 
+#include <cstdint>
+#include <string>
+
+#include "cli/result_exporter.h"
+
 namespace codi {
 
 int SubmitCommand(int argc, char** argv);
@@ -9,8 +14,9 @@ int StatusCommand(int argc, char** argv);
 int WatchCommand(int argc, char** argv);
 int CancelCommand(int argc, char** argv);
 // `codi export JOB_ID --coordinator HOST:PORT --out DIR ...`
-int RemoteExport(const char* coordinator, const char* job_id, const char* out_dir, bool brackets,
-                 int shards);
+// `shards` 0 means the job's output.shards.
+int RemoteExport(const std::string& coordinator, const std::string& job_id,
+                 const std::string& out_dir, ExportFormat format, int64_t shards);
 // `codi report JOB_ID --coordinator HOST:PORT [--json]`
 int RemoteReport(const char* coordinator, const char* job_id, bool json);
 
