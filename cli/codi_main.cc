@@ -11,6 +11,7 @@
 #include "cli/run_command.h"
 #include "common/base/flags.h"
 #include "common/base/version.h"
+#include "common/format/text_import.h"
 #include "common/security/roles.h"
 #include "common/security/token_table.h"
 #include "common/spec/job_spec_loader.h"
@@ -26,11 +27,12 @@ constexpr char kUsage[] =
     "  codi run JOB.yaml [--teacher URL]... [--state DIR] [--out DIR] [--concurrency N]\n"
     "  codi submit JOB.yaml [--docs FILE] --coordinator HOST:PORT   # prints the job id\n"
     "  codi status|watch|cancel|report JOB_ID --coordinator HOST:PORT\n"
-    "  codi export JOB_ID --out DIR [--format jsonl|brackets] (--coordinator HOST:PORT | --state "
-    "DIR)\n"
+    "  codi export JOB_ID --out DIR [--format jsonl|brackets|chat] (--coordinator HOST:PORT | "
+    "--state DIR)\n"
     "  codi report JOB_ID --state DIR [--json]\n"
     "  codi import-coqa FILE --out DOCS.jsonl\n"
     "  codi import-quac FILE --out DOCS.jsonl\n"
+    "  codi import-text FILE|DIR... --out DOCS.jsonl [--chunk-chars N] [--overlap-chars N]\n"
     "  codi validate JOB.yaml...                # checks job specs, prints what each holds\n"
     "  codi token new --role ROLE [--name NAME] # a bearer token and its --auth-tokens line\n"
     "  codi version\n"
@@ -73,17 +75,19 @@ int TokenCommand(int argc, char** argv) {
 }
 
 int ExportCommand(int argc, char** argv) {
-  FlagSet flags("codi export", "write a job's finished conversations as sharded files");
+  FlagSet flags("codi export",
+                "write a job's finished conversations as sharded files with a dataset card");
   flags.AddUsage(
-      "codi export JOB_ID --out DIR [--format jsonl|brackets] (--coordinator HOST:PORT | --state "
-      "DIR)");
+      "codi export JOB_ID --out DIR [--format jsonl|brackets|chat] (--coordinator HOST:PORT | "
+      "--state DIR)");
   std::string state_dir, out_dir, format = "jsonl";
   CoordinatorFlags coordinator;
   int64_t shards = 0;
   AddStateFlag(&flags, &state_dir);
   AddCoordinatorFlags(&flags, &coordinator, "instead of --state");
   AddOutDirFlag(&flags, &out_dir);
-  flags.String("format", "", &format, "jsonl (one conversation a line) or brackets");
+  flags.String("format", "", &format,
+               "jsonl (one conversation a line), brackets, or chat (OpenAI fine-tuning messages)");
   flags.Int("shards", "", &shards, "number of shards (default: the job's output.shards)");
   if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
   if (flags.positional().size() != 1 || (state_dir.empty() == coordinator.address.empty()) ||
@@ -92,13 +96,14 @@ int ExportCommand(int argc, char** argv) {
                  "HOST:PORT (see --help)\n";
     return 2;
   }
-  if (format != "jsonl" && format != "brackets") {
-    std::cerr << "codi export: --format must be jsonl or brackets\n";
+  const std::optional<ExportFormat> export_format = ParseExportFormat(format);
+  if (!export_format.has_value()) {
+    std::cerr << "codi export: --format must be jsonl, brackets or chat\n";
     return 2;
   }
+  const std::string& job_id = flags.positional()[0];
   if (!coordinator.address.empty()) {
-    return RemoteExport(coordinator, flags.positional()[0], out_dir, format == "brackets",
-                        shards > 0 ? static_cast<int>(shards) : 4);
+    return RemoteExport(coordinator, job_id, out_dir, *export_format, shards);
   }
   if (!std::filesystem::exists(state_dir)) {
     std::cerr << "codi export: state directory " << state_dir << " does not exist\n";
@@ -109,17 +114,13 @@ int ExportCommand(int argc, char** argv) {
     std::cerr << "codi export: " << state.status().message() << "\n";
     return 1;
   }
-  const std::string& job_id = flags.positional()[0];
   auto job = state->store->GetJob(job_id);
   if (!job.ok() || !job->has_value()) {
     std::cerr << "codi export: no job '" << job_id << "' in " << state_dir << "\n";
     return 2;
   }
-  if (shards <= 0) shards = (*job)->spec().output().shards();
-  auto stats = ExportResults(*state->store, job_id, out_dir,
-                             format == "jsonl" ? ExportFormat::kJsonl : ExportFormat::kBrackets,
-                             static_cast<uint32_t>(std::max<int64_t>(shards, 1)));
-  return PrintExportResult(stats, out_dir);
+  return PrintExportResult(ExportStoredJob(*state->store, job_id, out_dir, *export_format, shards),
+                           out_dir);
 }
 
 int ReportCommand(int argc, char** argv) {
@@ -205,6 +206,53 @@ int ImportCommand(int argc, char** argv, const char* name, const char* what, Imp
   return 0;
 }
 
+// Web pages, Markdown, text and JSONL to passages: bad input is warned about
+// and skipped, never fatal; exit 0 with a summary line.
+int ImportTextCommand(int argc, char** argv) {
+  FlagSet flags("codi import-text",
+                "cut text, Markdown, HTML and JSONL files into passages in a documents JSONL");
+  flags.AddUsage(
+      "codi import-text FILE|DIR... --out DOCS.jsonl [--chunk-chars N] [--overlap-chars N]");
+  std::string out;
+  const ChunkOptions defaults;
+  int64_t chunk_chars = static_cast<int64_t>(defaults.chunk_chars);
+  int64_t overlap_chars = static_cast<int64_t>(defaults.overlap_chars);
+  // A file, not the shared --out DIR: no CODI_OUT.
+  flags.String("out", "", &out, "documents JSONL to write");
+  flags.Int("chunk-chars", "", &chunk_chars,
+            "most characters in a passage; cut at paragraph, then sentence, then word boundaries");
+  flags.Int("overlap-chars", "", &overlap_chars,
+            "characters of a passage's end repeated at the start of the next (below "
+            "--chunk-chars)");
+  if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
+  if (flags.positional().empty() || out.empty()) {
+    std::cerr << "codi import-text: expected FILE or DIR arguments and --out DOCS.jsonl (see "
+                 "--help)\n";
+    return 2;
+  }
+  if (chunk_chars < 100 || chunk_chars > 1000000) {
+    std::cerr << "codi import-text: --chunk-chars must be between 100 and 1000000\n";
+    return 2;
+  }
+  if (overlap_chars < 0 || overlap_chars >= chunk_chars) {
+    std::cerr << "codi import-text: --overlap-chars must be at least 0 and below --chunk-chars\n";
+    return 2;
+  }
+  ChunkOptions options;
+  options.chunk_chars = static_cast<size_t>(chunk_chars);
+  options.overlap_chars = static_cast<size_t>(overlap_chars);
+  auto stats = ImportTextFiles(flags.positional(), out, options, [](const std::string& warning) {
+    std::cerr << "codi import-text: warning: " << warning << "\n";
+  });
+  if (!stats.ok()) {
+    std::cerr << "codi import-text: " << stats.status().message() << "\n";
+    return stats.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  std::cout << "wrote " << stats->passages << " passages from " << stats->files << " files to "
+            << out << " (" << stats->skipped << " skipped)\n";
+  return 0;
+}
+
 }  // namespace
 }  // namespace codi
 
@@ -235,6 +283,7 @@ int main(int argc, char** argv) {
     return codi::ImportCommand(argc, argv, "import-coqa", "turn CoQA JSON into documents JSONL",
                                codi::ImportCoqa);
   }
+  if (command == "import-text") return codi::ImportTextCommand(argc, argv);
   if (command == "import-quac") {
     return codi::ImportCommand(argc, argv, "import-quac", "turn QuAC JSON into documents JSONL",
                                codi::ImportQuac);

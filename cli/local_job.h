@@ -19,11 +19,12 @@ struct LocalState {
 
 [[nodiscard]] absl::StatusOr<LocalState> OpenLocalState(const std::string& dir, bool sync_writes);
 
-// Exports the job's conversations and writes report.json beside them; prints
-// the report summary to stdout. Returns the number of conversations written.
+// Exports the job's conversations with their dataset card and writes
+// report.json beside them; prints the report summary to stdout. Returns the
+// number of conversations written. `shards` 0 means the job's output.shards.
 [[nodiscard]] absl::StatusOr<uint64_t> WriteJobOutputs(const StateStore& store,
                                                        const std::string& job_id,
                                                        const std::string& out_dir,
-                                                       ExportFormat format, uint32_t shards);
+                                                       ExportFormat format, int64_t shards = 0);
 
 }  // namespace codi

@@ -30,17 +30,24 @@ constexpr int kUnaryTimeoutS = 60;
 constexpr int kTransferTimeoutS = 3600;  // submit --docs, export
 constexpr int kWatchTimeoutS = 86400;
 
-// The stub, with TLS and the token as the flags say; null after one line on
+// A channel with TLS and the token as the flags say; null after one line on
 // stderr when a credential file cannot be read (the command exits 2).
-std::unique_ptr<codi::v1::CoordinatorService::Stub> Connect(const std::string& command,
-                                                            const CoordinatorFlags& coordinator) {
+std::shared_ptr<grpc::Channel> OpenChannel(const std::string& command,
+                                           const CoordinatorFlags& coordinator) {
   auto credentials = LoadChannelCredentials(coordinator.security, /*warn=*/false);
   if (!credentials.ok()) {
     std::cerr << "codi " << command << ": " << credentials.status().message() << "\n";
     return nullptr;
   }
-  return codi::v1::CoordinatorService::NewStub(
-      grpc::CreateChannel(coordinator.address, *credentials));
+  return grpc::CreateChannel(coordinator.address, *credentials);
+}
+
+// The client API's stub over OpenChannel; null as it is.
+std::unique_ptr<codi::v1::CoordinatorService::Stub> Connect(const std::string& command,
+                                                            const CoordinatorFlags& coordinator) {
+  auto channel = OpenChannel(command, coordinator);
+  if (channel == nullptr) return nullptr;
+  return codi::v1::CoordinatorService::NewStub(channel);
 }
 
 // One line on stderr; exit 2 for the caller's mistakes, 1 for the rest.
@@ -254,18 +261,44 @@ int CancelCommand(int argc, char** argv) {
 }
 
 int RemoteExport(const CoordinatorFlags& coordinator, const std::string& job_id,
-                 const std::string& out_dir, bool brackets, int shards) {
-  auto stub = Connect("export", coordinator);
-  if (stub == nullptr) return 2;
-  grpc::ClientContext context;
-  SetDeadline(&context, coordinator, kTransferTimeoutS);
+                 const std::string& out_dir, ExportFormat format, int64_t shards) {
+  auto channel = OpenChannel("export", coordinator);
+  if (channel == nullptr) return 2;
+  auto stub = codi::v1::CoordinatorService::NewStub(channel);
+  // The job's stored spec (for the shards, the chat roles and the dataset
+  // card) comes from the work service the coordinator serves beside.
+  codi::v1::JobSpecResponse spec;
+  {
+    auto work = codi::v1::WorkService::NewStub(channel);
+    grpc::ClientContext context;
+    SetDeadline(&context, coordinator, kUnaryTimeoutS);
+    codi::v1::JobSpecRequest request;
+    request.set_job_id(job_id);
+    grpc::Status rpc = work->GetJobSpec(&context, request, &spec);
+    if (!rpc.ok()) return Fail("export", coordinator.address, rpc);
+  }
+  auto settings = ExportSettingsFor(spec.spec(), format, shards);
+  if (!settings.ok()) return PrintExportResult(settings.status(), out_dir);
   codi::v1::JobRef ref;
   ref.set_job_id(job_id);
+  nlohmann::ordered_json report;
+  {
+    grpc::ClientContext context;
+    SetDeadline(&context, coordinator, 300);
+    codi::v1::ReportResponse response;
+    grpc::Status rpc = stub->GetReport(&context, ref, &response);
+    if (!rpc.ok()) return Fail("export", coordinator.address, rpc);
+    report = nlohmann::ordered_json::parse(response.report_json(), nullptr,
+                                           /*allow_exceptions=*/false);
+    if (report.is_discarded()) report = nullptr;  // the card leaves the report out
+  }
+  grpc::ClientContext context;
+  SetDeadline(&context, coordinator, kTransferTimeoutS);
   grpc::Status rpc_status;
+  bool stopped = false;  // by the export (a conversation it cannot write), not the server
   auto scan = [&](const std::function<bool(const codi::v1::Conversation&)>& visit) {
     auto reader = stub->StreamConversations(&context, ref);
     codi::v1::Conversation c;
-    bool stopped = false;
     while (reader->Read(&c)) {
       if (!visit(c)) {
         stopped = true;
@@ -277,10 +310,8 @@ int RemoteExport(const CoordinatorFlags& coordinator, const std::string& job_id,
     if (stopped) return absl::OkStatus();
     return FromGrpcStatus(rpc_status);
   };
-  auto stats = ExportConversations(scan, job_id, out_dir,
-                                   brackets ? ExportFormat::kBrackets : ExportFormat::kJsonl,
-                                   static_cast<uint32_t>(std::max(shards, 1)));
-  if (!rpc_status.ok()) return Fail("export", coordinator.address, rpc_status);
+  auto stats = ExportWithDatasetCard(scan, spec.spec(), report, job_id, out_dir, *settings);
+  if (!rpc_status.ok() && !stopped) return Fail("export", coordinator.address, rpc_status);
   return PrintExportResult(stats, out_dir);
 }
 

@@ -9,33 +9,118 @@
 #include "absl/strings/str_format.h"
 #include "common/base/deterministic_rng.h"
 #include "common/base/status_macros.h"
+#include "common/base/version.h"
 #include "common/format/conversation_json.h"
+#include "common/format/dataset_card.h"
+#include "common/spec/job_defaults.h"
+#include "common/spec/job_spec_validator.h"
+#include "coordinator/job_report.h"
 
 namespace codi {
+namespace {
+
+absl::StatusOr<std::string> FormatConversation(const codi::v1::Conversation& c,
+                                               const ExportSettings& settings) {
+  switch (settings.format) {
+    case ExportFormat::kJsonl:
+      return ConversationToJsonLine(c);
+    case ExportFormat::kBrackets:
+      return ConversationToBrackets(c);
+    case ExportFormat::kChat:
+      return ConversationToChatLine(c, settings.chat_roles);
+  }
+  return absl::InternalError("unknown export format");
+}
+
+// "jsonl" for codi's own lines, else "<format>.jsonl".
+std::string ShardSuffix(ExportFormat format) {
+  return format == ExportFormat::kJsonl ? "jsonl"
+                                        : std::string(ExportFormatName(format)) + ".jsonl";
+}
+
+}  // namespace
+
+std::optional<ExportFormat> ParseExportFormat(std::string_view name) {
+  for (ExportFormat format : {ExportFormat::kJsonl, ExportFormat::kBrackets, ExportFormat::kChat}) {
+    if (name == ExportFormatName(format)) return format;
+  }
+  return std::nullopt;
+}
+
+const char* ExportFormatName(ExportFormat format) {
+  switch (format) {
+    case ExportFormat::kJsonl:
+      return "jsonl";
+    case ExportFormat::kBrackets:
+      return "brackets";
+    case ExportFormat::kChat:
+      return "chat";
+  }
+  return "jsonl";
+}
+
+absl::StatusOr<ExportSettings> ExportSettingsFor(const codi::v1::JobSpec& spec, ExportFormat format,
+                                                 int64_t shards) {
+  ExportSettings settings;
+  settings.format = format;
+  settings.shards = static_cast<uint32_t>(
+      std::clamp<int64_t>(shards > 0 ? shards : spec.output().shards(), 1, kMaxOutputShards));
+  if (format == ExportFormat::kChat) {
+    CODI_RETURN_IF_ERROR(CheckChatRolesCoverRoles(spec));
+    settings.chat_roles = ChatRoles(spec);
+  }
+  return settings;
+}
 
 uint32_t ShardOf(const std::string& doc_id, uint32_t shards) {
   return static_cast<uint32_t>(StableHash(doc_id, /*seed=*/0x5eed) % std::max<uint32_t>(shards, 1));
 }
 
-absl::StatusOr<ExportStats> ExportResults(const StateStore& store, const std::string& job_id,
-                                          const std::string& out_dir, ExportFormat format,
-                                          uint32_t shards) {
-  return ExportConversations(
-      [&](const std::function<bool(const codi::v1::Conversation&)>& visit) {
-        return store.ScanResults(job_id, visit);
-      },
-      job_id, out_dir, format, shards);
+absl::StatusOr<ExportStats> ExportStoredJob(const StateStore& store, const std::string& job_id,
+                                            const std::string& out_dir, ExportFormat format,
+                                            int64_t shards, nlohmann::ordered_json* report) {
+  CODI_ASSIGN_OR_RETURN(auto job, store.GetJob(job_id));
+  if (!job.has_value()) return absl::NotFoundError("unknown job " + job_id);
+  CODI_ASSIGN_OR_RETURN(ExportSettings settings, ExportSettingsFor(job->spec(), format, shards));
+  CODI_ASSIGN_OR_RETURN(nlohmann::ordered_json built, BuildJobReport(store, job_id));
+  auto scan = [&](const std::function<bool(const codi::v1::Conversation&)>& visit) {
+    return store.ScanResults(job_id, visit);
+  };
+  auto stats = ExportWithDatasetCard(scan, job->spec(), built, job_id, out_dir, settings);
+  if (report != nullptr) *report = std::move(built);
+  return stats;
+}
+
+absl::StatusOr<ExportStats> ExportWithDatasetCard(const ConversationScan& scan,
+                                                  const codi::v1::JobSpec& spec,
+                                                  const nlohmann::ordered_json& report,
+                                                  const std::string& job_id,
+                                                  const std::string& out_dir,
+                                                  const ExportSettings& settings) {
+  CODI_ASSIGN_OR_RETURN(ExportStats stats, ExportConversations(scan, job_id, out_dir, settings));
+  DatasetCardFacts facts;
+  facts.job_id = job_id;
+  facts.spec = spec;
+  facts.report = report;
+  facts.format = ExportFormatName(settings.format);
+  facts.chat_roles = settings.chat_roles;
+  facts.license = DatasetLicense(spec);
+  facts.codi_version = Version();
+  facts.conversations = stats.conversations;
+  facts.files = stats.files;
+  CODI_RETURN_IF_ERROR(WriteDatasetCard(out_dir, facts));
+  return stats;
 }
 
 absl::StatusOr<ExportStats> ExportConversations(const ConversationScan& scan,
                                                 const std::string& job_id,
-                                                const std::string& out_dir, ExportFormat format,
-                                                uint32_t shards) {
-  shards = std::max<uint32_t>(shards, 1);
+                                                const std::string& out_dir,
+                                                const ExportSettings& settings) {
+  const uint32_t shards = std::max<uint32_t>(settings.shards, 1);
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
   if (ec) return absl::InternalError("cannot create " + out_dir + ": " + ec.message());
-  const char* suffix = format == ExportFormat::kJsonl ? "jsonl" : "brackets.jsonl";
+  const std::string suffix = ShardSuffix(settings.format);
   ExportStats stats;
   std::vector<std::string> tmp_paths;
   std::vector<std::unique_ptr<std::ofstream>> files;
@@ -47,13 +132,27 @@ absl::StatusOr<ExportStats> ExportConversations(const ConversationScan& scan,
         std::make_unique<std::ofstream>(tmp_paths.back(), std::ios::binary | std::ios::trunc));
     if (!*files.back()) return absl::InternalError("cannot write " + tmp_paths.back());
   }
-  CODI_RETURN_IF_ERROR(scan([&](const codi::v1::Conversation& c) {
-    auto& out = *files[ShardOf(c.doc_id(), shards)];
-    out << (format == ExportFormat::kJsonl ? ConversationToJsonLine(c) : ConversationToBrackets(c))
-        << '\n';
+  // Shards written so far are removed on an error: a reader sees the old
+  // export or the new one, never a mix.
+  auto remove_partial = [&] {
+    for (auto& file : files) file->close();
+    for (const auto& tmp : tmp_paths) std::filesystem::remove(tmp, ec);
+  };
+  absl::Status format_status;
+  absl::Status scan_status = scan([&](const codi::v1::Conversation& c) {
+    absl::StatusOr<std::string> line = FormatConversation(c, settings);
+    if (!line.ok()) {
+      format_status = line.status();
+      return false;
+    }
+    *files[ShardOf(c.doc_id(), shards)] << *line << '\n';
     ++stats.conversations;
     return true;
-  }));
+  });
+  if (!format_status.ok() || !scan_status.ok()) {
+    remove_partial();
+    return !format_status.ok() ? format_status : scan_status;
+  }
   for (uint32_t i = 0; i < shards; ++i) {
     files[i]->close();
     if (files[i]->fail()) return absl::InternalError("write failed: " + tmp_paths[i]);
@@ -66,10 +165,10 @@ absl::StatusOr<ExportStats> ExportConversations(const ConversationScan& scan,
 int PrintExportResult(const absl::StatusOr<ExportStats>& stats, const std::string& out_dir) {
   if (!stats.ok()) {
     std::cerr << "codi export: " << stats.status().message() << "\n";
-    return 1;
+    return stats.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
   std::cout << "wrote " << stats->conversations << " conversations in " << stats->files.size()
-            << " files to " << out_dir << "\n";
+            << " files to " << out_dir << " (dataset card: " << out_dir << "/README.md)\n";
   return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "cli/cli_flags.h"
 #include "cli/local_job.h"
 #include "cli/progress_printer.h"
+#include "cli/result_exporter.h"
 #include "common/base/flags.h"
 #include "common/base/logging.h"
 #include "common/service/termination_signals.h"
@@ -38,7 +39,7 @@ int RunCommand(int argc, char** argv) {
   AddOutDirFlag(&flags, &out_dir, "default out/<job name>");
   flags.String("docs", "CODI_DOCS", &docs, "documents JSONL, overrides the job's documents.path");
   flags.Int("concurrency", "CODI_CONCURRENCY", &concurrency, "conversations in flight at once");
-  flags.String("format", "", &format, "export format: jsonl or brackets");
+  flags.String("format", "", &format, "export format: jsonl, brackets or chat");
   flags.String("progress", "", &progress,
                "auto (bar on a terminal, lines otherwise), bar, lines or none");
   flags.Double("progress-every", "", &progress_every, "seconds between progress lines");
@@ -53,8 +54,9 @@ int RunCommand(int argc, char** argv) {
     std::cerr << "codi run: --concurrency must be between 1 and 4096\n";
     return 2;
   }
-  if (format != "jsonl" && format != "brackets") {
-    std::cerr << "codi run: --format must be jsonl or brackets\n";
+  const std::optional<ExportFormat> export_format = ParseExportFormat(format);
+  if (!export_format.has_value()) {
+    std::cerr << "codi run: --format must be jsonl, brackets or chat\n";
     return 2;
   }
   auto loaded = LoadJobSpecFile(flags.positional()[0]);
@@ -70,6 +72,13 @@ int RunCommand(int argc, char** argv) {
   if (teachers.empty() && loaded->teacher().endpoints().empty()) {
     std::cerr << "codi run: no teacher endpoint: set teacher.endpoints in the job or pass "
                  "--teacher URL\n";
+    return 2;
+  }
+  // The export settings (the chat role map) are checked before the job is
+  // stored and any work starts, not after the teacher has done all of it.
+  if (auto settings = ExportSettingsFor(*loaded, *export_format, 0); !settings.ok()) {
+    std::cerr << "codi run: " << flags.positional()[0] << ": " << settings.status().message()
+              << "\n";
     return 2;
   }
   // Endpoints given on the command line are not part of the job's identity:
@@ -176,16 +185,14 @@ int RunCommand(int argc, char** argv) {
     return 1;
   }
   auto progress_now = (*coordinator)->Progress(job_id);
-  auto written = WriteJobOutputs(*state->store, job_id, out_dir,
-                                 format == "jsonl" ? ExportFormat::kJsonl : ExportFormat::kBrackets,
-                                 spec.output().shards());
+  auto written = WriteJobOutputs(*state->store, job_id, out_dir, *export_format);
   if (!written.ok()) {
     std::cerr << "codi run: " << written.status().message() << "\n";
     return 1;
   }
   std::cout << "wrote " << *written << " conversations to "
             << std::filesystem::absolute(out_dir, ec).string() << " (report: " << out_dir
-            << "/report.json)\n";
+            << "/report.json, dataset card: " << out_dir << "/README.md)\n";
   if (progress_now.ok() && progress_now->state == codi::v1::JOB_STATE_FAILED) return 1;
   if (progress_now.ok() && progress_now->done == 0 && progress_now->failed > 0) {
     std::cerr << "codi run: every conversation failed; see the report's failures_by_reason\n";

@@ -1,5 +1,6 @@
 #include "common/format/conversation_json.h"
 
+#include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 
 namespace codi {
@@ -50,6 +51,27 @@ std::string ConversationToBrackets(const codi::v1::Conversation& c) {
   j["doc_id"] = c.doc_id();
   j["sample"] = c.sample();
   j["text"] = std::move(text);
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+absl::StatusOr<std::string> ConversationToChatLine(
+    const codi::v1::Conversation& c, const std::map<std::string, std::string>& chat_roles) {
+  nlohmann::ordered_json messages = nlohmann::json::array();
+  for (const auto& t : c.turns()) {
+    auto it = chat_roles.find(t.role());
+    if (it == chat_roles.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("role ", t.role(), " of conversation ", c.doc_id(), "/", c.sample(),
+                       " has no chat role; map it under output.chat_roles"));
+    }
+    nlohmann::ordered_json message;
+    message["role"] = it->second;
+    message["content"] = t.text();
+    if (it->second == "assistant") message["weight"] = t.weight() > 0 ? 1 : 0;
+    messages.push_back(std::move(message));
+  }
+  nlohmann::ordered_json j;
+  j["messages"] = std::move(messages);
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

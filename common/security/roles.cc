@@ -30,7 +30,8 @@ constexpr std::array<std::pair<const char*, unsigned>, 14> kMethodRoles = {{
     {"/codi.v1.WorkService/Finish", kWorkers},
     {"/codi.v1.WorkService/Release", kWorkers},
     {"/codi.v1.WorkService/Heartbeat", kWorkers},
-    {"/codi.v1.WorkService/GetJobSpec", kWorkers},
+    // `codi export` reads the stored spec (shards, chat roles, dataset card).
+    {"/codi.v1.WorkService/GetJobSpec", kWorkers | kReaders},
 }};
 
 constexpr std::array<std::pair<Role, const char*>, 4> kRoleNames = {{

@@ -15,8 +15,8 @@ namespace codi {
 enum class Role {
   kAdmin,   // everything
   kClient,  // submit, cancel and everything a reader may do
-  kReader,  // status, list, watch, export, report
-  kWorker,  // WorkService only
+  kReader,  // status, list, watch, export (and the job spec it reads), report
+  kWorker,  // WorkService
 };
 
 [[nodiscard]] absl::StatusOr<Role> ParseRole(absl::string_view name);

@@ -91,4 +91,18 @@ double RoleWeight(const codi::v1::JobSpec& spec, std::string_view role) {
   return 0.0;
 }
 
+std::map<std::string, std::string> ChatRoles(const codi::v1::JobSpec& spec) {
+  std::map<std::string, std::string> roles;
+  for (const auto& [role, chat_role] : job_defaults::kChatRoles) {
+    roles.emplace(role, chat_role);
+  }
+  for (const auto& [role, chat_role] : spec.output().chat_roles()) roles[role] = chat_role;
+  return roles;
+}
+
+std::string DatasetLicense(const codi::v1::JobSpec& spec) {
+  return spec.output().license().empty() ? std::string(job_defaults::kLicense)
+                                         : spec.output().license();
+}
+
 }  // namespace codi

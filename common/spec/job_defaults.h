@@ -5,7 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include "codi/v1/job.pb.h"
 
@@ -36,10 +39,16 @@ inline constexpr uint32_t kMaxChars = 4000;
 inline constexpr bool kRejectRepeats = true;
 inline constexpr uint32_t kOutputShards = 4;
 inline constexpr bool kIncludeContextTurn = true;
+// Licence id written to an export's dataset card when the job names none.
+inline constexpr std::string_view kLicense = "unknown";
 // The roles every job declares, with their training weights.
 inline constexpr double kContextWeight = 0.0;
 inline constexpr double kUserWeight = 0.0;
 inline constexpr double kAgentWeight = 1.0;
+// Chat roles of the built-in roles in the `chat` export format; a job's
+// output.chat_roles overrides them and must add every other declared role.
+inline constexpr std::pair<std::string_view, std::string_view> kChatRoles[] = {
+    {"CONTEXT", "system"}, {"USER", "user"}, {"AGENT", "assistant"}};
 }  // namespace job_defaults
 
 // Returns `spec` with every unset or zero field that has a default filled in:
@@ -52,5 +61,14 @@ codi::v1::JobSpec WithDefaults(codi::v1::JobSpec spec);
 // The training weight of turns of `role`: the job's `roles` entry if listed,
 // else the built-in weight of CONTEXT, USER or AGENT, else 0.
 double RoleWeight(const codi::v1::JobSpec& spec, std::string_view role);
+
+// Role name -> chat role (system, user, assistant) for the `chat` export
+// format: job_defaults::kChatRoles with the job's output.chat_roles over them.
+// Not filled in by WithDefaults, so specs stored before the field existed
+// export the same way.
+std::map<std::string, std::string> ChatRoles(const codi::v1::JobSpec& spec);
+
+// The dataset licence: output.license, or job_defaults::kLicense.
+std::string DatasetLicense(const codi::v1::JobSpec& spec);
 
 }  // namespace codi

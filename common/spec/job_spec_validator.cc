@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -422,6 +423,57 @@ Problem CheckValidation(const JobSpec& spec) {
   return std::nullopt;
 }
 
+// The roles a job declares: the built-in CONTEXT, USER and AGENT, then the
+// listed ones.
+std::vector<std::string> DeclaredRoles(const JobSpec& spec) {
+  std::vector<std::string> roles = {"CONTEXT", "USER", "AGENT"};
+  for (const auto& role : spec.roles()) {
+    if (std::find(roles.begin(), roles.end(), role.name()) == roles.end()) {
+      roles.push_back(role.name());
+    }
+  }
+  return roles;
+}
+
+// A licence id goes into the dataset card's YAML front matter as it is, so
+// it is kept to the characters of SPDX and Hugging Face ids.
+bool IsLicenseId(const std::string& license) {
+  return !license.empty() && license.size() <= kMaxLicenseLength &&
+         std::all_of(license.begin(), license.end(), [](char c) {
+           return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ||
+                  c == '_' || c == '+';
+         });
+}
+
+Problem CheckOutput(const JobSpec& spec) {
+  const auto& output = spec.output();
+  if (output.shards() > kMaxOutputShards) {
+    return At("output.shards",
+              absl::StrCat("shards ", output.shards(), " is over the limit of ", kMaxOutputShards));
+  }
+  const std::vector<std::string> declared = DeclaredRoles(spec);
+  for (const std::string& role : SortedKeys(output.chat_roles())) {
+    const std::string path = absl::StrCat("output.chat_roles.", role);
+    if (std::find(declared.begin(), declared.end(), role) == declared.end()) {
+      return At(path, absl::StrCat("role ", Quoted(role), " is not declared",
+                                   Suggestion(role, declared, " (declare it under roles)")));
+    }
+    const std::string& chat_role = output.chat_roles().at(role);
+    if (chat_role != "system" && chat_role != "user" && chat_role != "assistant") {
+      return At(path,
+                absl::StrCat("chat role ", Quoted(chat_role), " must be system, user or assistant",
+                             Suggestion(chat_role, {"system", "user", "assistant"})));
+    }
+  }
+  if (!output.license().empty() && !IsLicenseId(output.license())) {
+    return At("output.license",
+              absl::StrCat("licence ", Quoted(output.license()),
+                           " must be an id of at most 64 letters, digits, '.', '-', '_' or '+', "
+                           "such as cc-by-sa-4.0"));
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 const std::vector<std::string>& SystemPromptPlaceholders() {
@@ -451,16 +503,26 @@ std::optional<SpecProblem> FindSpecProblem(const JobSpec& spec) {
   }
   if (auto p = CheckTeacher(spec)) return p;
   if (auto p = CheckValidation(spec)) return p;
-  if (spec.output().shards() > kMaxOutputShards) {
-    return At("output.shards", absl::StrCat("shards ", spec.output().shards(),
-                                            " is over the limit of ", kMaxOutputShards));
-  }
-  return std::nullopt;
+  return CheckOutput(spec);
 }
 
 absl::Status ValidateJobSpec(const JobSpec& spec) {
   if (auto problem = FindSpecProblem(spec)) {
     return absl::InvalidArgumentError(absl::StrCat(problem->path, ": ", problem->message));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckChatRolesCoverRoles(const JobSpec& spec) {
+  const std::map<std::string, std::string> chat_roles = ChatRoles(spec);
+  for (const std::string& role : DeclaredRoles(spec)) {
+    if (!chat_roles.contains(role)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("output.chat_roles: role ", role,
+                       " has no chat role; map it to system, user or assistant to export "
+                       "the chat format (output: {chat_roles: {",
+                       role, ": assistant}})"));
+    }
   }
   return absl::OkStatus();
 }

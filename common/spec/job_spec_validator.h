@@ -19,6 +19,7 @@ inline constexpr uint32_t kMaxSamplesPerDocument = 1000000;
 inline constexpr uint32_t kMaxTeacherAttempts = 20;
 inline constexpr uint32_t kMaxOutputShards = 4096;
 inline constexpr size_t kMaxJobNameLength = 128;
+inline constexpr size_t kMaxLicenseLength = 64;  // output.license
 
 // Placeholders allowed in prompt.system and in a link's instruction.
 const std::vector<std::string>& SystemPromptPlaceholders();  // title, document, doc_id
@@ -35,5 +36,11 @@ std::optional<SpecProblem> FindSpecProblem(const codi::v1::JobSpec& spec);
 
 // OK, or InvalidArgument "field.path: message" for the first problem found.
 [[nodiscard]] absl::Status ValidateJobSpec(const codi::v1::JobSpec& spec);
+
+// OK when every declared role (CONTEXT, USER, AGENT and the listed ones) has
+// a chat role (ChatRoles), so the job can be exported in the `chat` format;
+// else InvalidArgument naming the first role without one. Not part of
+// ValidateJobSpec: a job with extra roles is valid for the other formats.
+[[nodiscard]] absl::Status CheckChatRolesCoverRoles(const codi::v1::JobSpec& spec);
 
 }  // namespace codi

@@ -312,6 +312,27 @@ TEST(Distributed, RunsAJobWhoseDocumentsAreStreamedFromTheClient) {
   int lines = 0;
   auto conversations = ReadExport(dir.File("export"), &lines);
   EXPECT_EQ(lines, 12);
+  EXPECT_TRUE(std::filesystem::exists(dir.File("export/README.md")));
+  // The same job as chat messages, its dataset card made from the spec and
+  // report the coordinator holds.
+  out = cluster.Codi({"export", job, "--coordinator", cluster.address(), "--out", dir.File("chat"),
+                      "--format", "chat"},
+                     &code);
+  ASSERT_EQ(code, 0) << out;
+  int chat_lines = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.File("chat"))) {
+    if (!entry.path().string().ends_with(".chat.jsonl")) continue;
+    for (const auto& line : ReadLines(entry.path().string())) {
+      auto j = nlohmann::json::parse(line);
+      ASSERT_EQ(j["messages"].size(), 5u) << line;  // the document, then 4 turns
+      EXPECT_EQ(j["messages"][0]["role"], "system");
+      ++chat_lines;
+    }
+  }
+  EXPECT_EQ(chat_lines, 12);
+  const std::string card = ReadFile(dir.File("chat/README.md"));
+  EXPECT_NE(card.find("license: unknown"), std::string::npos) << card;
+  EXPECT_NE(card.find("| conversations done | 12 |"), std::string::npos) << card;
   out = cluster.Codi({"report", job, "--coordinator", cluster.address()}, &code);
   ASSERT_EQ(code, 0) << out;
   EXPECT_NE(out.find("12 done"), std::string::npos) << out;

@@ -271,9 +271,11 @@ TEST(Observability, AWorkerGivenSigtermMidJobExitsZeroWithoutLosingOrRepeatingAT
       << err;
   int lines = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir.File("export"))) {
+    if (entry.path().extension() != ".jsonl") continue;  // README.md is the dataset card
     lines += static_cast<int>(ReadLines(entry.path().string()).size());
   }
   EXPECT_EQ(lines, 200);
+  EXPECT_TRUE(std::filesystem::exists(dir.File("export/README.md")));
   // No turn was asked for twice: the stopped worker reported the turns it had
   // in flight and handed the rest back.
   const std::map<std::string, int> answered = AnsweredTurns(dir.File("requests.jsonl"));

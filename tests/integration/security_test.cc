@@ -197,7 +197,7 @@ TEST_F(Security, EveryRpcIsOpenToExactlyItsRolesAndNoTokenIsEverLogged) {
       {"/codi.v1.WorkService/Finish", worker},
       {"/codi.v1.WorkService/Release", worker},
       {"/codi.v1.WorkService/Heartbeat", worker},
-      {"/codi.v1.WorkService/GetJobSpec", worker},
+      {"/codi.v1.WorkService/GetJobSpec", {"admin", "client", "reader", "worker"}},
   };
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
   for (const auto& [role, token] : tokens)

@@ -398,5 +398,40 @@ TEST(ValidateJobSpec, ChecksValidationOutputAndSampleLimits) {
             "samples_per_document: samples_per_document 1000001 is over the limit of 1000000");
 }
 
+TEST(ValidateJobSpec, ChecksChatRolesAndTheLicence) {
+  const std::string base = "graph { length { n: 2 } } ";
+  EXPECT_EQ(Problem(BaseWith(base + R"pb(
+              roles { name: "NARRATOR" weight: 0 }
+              output {
+                chat_roles { key: "NARRATOR" value: "system" }
+                chat_roles { key: "AGENT" value: "user" }
+                license: "cc-by-sa-4.0"
+              })pb")),
+            "OK");
+  EXPECT_EQ(Problem(BaseWith(base + R"pb(output { chat_roles { key: "AGNT" value: "user" } })pb")),
+            "output.chat_roles.AGNT: role 'AGNT' is not declared (did you mean 'AGENT'?)");
+  EXPECT_EQ(Problem(BaseWith(base + R"pb(output { chat_roles { key: "USER" value: "human" } })pb")),
+            "output.chat_roles.USER: chat role 'human' must be system, user or assistant");
+  EXPECT_EQ(Problem(BaseWith(base + R"pb(output { chat_roles { key: "USER" value: "users" } })pb")),
+            "output.chat_roles.USER: chat role 'users' must be system, user or assistant (did "
+            "you mean 'user'?)");
+  EXPECT_EQ(Problem(BaseWith(base + R"pb(output { license: "CC BY-SA 4.0" })pb")),
+            "output.license: licence 'CC BY-SA 4.0' must be an id of at most 64 letters, digits, "
+            "'.', '-', '_' or '+', such as cc-by-sa-4.0");
+}
+
+TEST(CheckChatRolesCoverRoles, NamesADeclaredRoleWithoutAChatRole) {
+  EXPECT_TRUE(CheckChatRolesCoverRoles(BaseWith("")).ok());
+  absl::Status status = CheckChatRolesCoverRoles(BaseWith(R"pb(roles { name: "NARRATOR" })pb"));
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(),
+            "output.chat_roles: role NARRATOR has no chat role; map it to system, user or "
+            "assistant to export the chat format (output: {chat_roles: {NARRATOR: assistant}})");
+  EXPECT_TRUE(CheckChatRolesCoverRoles(BaseWith(R"pb(
+                roles { name: "NARRATOR" }
+                output { chat_roles { key: "NARRATOR" value: "assistant" } })pb"))
+                  .ok());
+}
+
 }  // namespace
 }  // namespace codi
