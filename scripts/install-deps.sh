@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   prometheus
   procps openssl
+  clang
   python3 python3-yaml python3-kubernetes
 )
 
