@@ -36,9 +36,9 @@ ProgressPrinter::ProgressPrinter(bool bar, absl::Time start) : bar_(bar), start_
 std::string ProgressPrinter::Format(const ProgressSnapshot& s, absl::Time now) const {
   const double elapsed = std::max(absl::ToDoubleSeconds(now - start_), 1e-3);
   const uint64_t finished = s.done + s.failed;
-  const double rate = s.conversations_per_second.value_or(finished / elapsed);
-  const double turn_rate = s.turns_per_second.value_or(s.turns / elapsed);
-  const double tok_rate = s.tokens_per_second.value_or(s.completion_tokens / elapsed);
+  const double rate = s.conversations_per_second;
+  const double turn_rate = s.turns_per_second;
+  const double tok_rate = s.tokens_per_second;
   const uint64_t total = std::max(s.total, finished);
   const double eta = rate > 0 && total > 0 ? (total - finished) / rate : -1;
   std::string bar;

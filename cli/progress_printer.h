@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 
 #include "absl/time/time.h"
@@ -18,9 +17,8 @@ struct ProgressSnapshot {
   uint64_t total = 0;  // estimate; 0 when unknown
   uint64_t turns = 0;
   uint64_t completion_tokens = 0;
-  // Rates measured elsewhere (codi watch gets them from the coordinator);
-  // when unset they are averaged over the time since `start`.
-  std::optional<double> conversations_per_second, turns_per_second, tokens_per_second;
+  // Rates from ProgressRates (codi watch gets them from the coordinator).
+  double conversations_per_second = 0, turns_per_second = 0, tokens_per_second = 0;
 };
 
 // The figures of a JobStatus that the progress line shows, rates included.
@@ -31,7 +29,7 @@ class ProgressPrinter {
   // `bar`: redraw in place with \r (a terminal); otherwise print lines.
   ProgressPrinter(bool bar, absl::Time start);
 
-  // The line for `now`, rates computed over the whole run.
+  // The line for `now` (elapsed time counted from `start`).
   std::string Format(const ProgressSnapshot& s, absl::Time now) const;
   // Writes the line to stderr (in place for a bar).
   void Print(const ProgressSnapshot& s, absl::Time now) const;

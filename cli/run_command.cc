@@ -153,6 +153,7 @@ int RunCommand(int argc, char** argv) {
     rates.Update(&status);
     return SnapshotOf(status);
   };
+  snapshot();  // the baseline: the first line's rates are over its first interval
   // Prints every `every` until the run ends; the end wakes it at once.
   absl::Mutex finished_mu;
   bool finished = false;
