@@ -31,6 +31,7 @@ void RequestLog::Append(const RequestLogEntry& entry) {
   line["prompt_tokens"] = entry.prompt_tokens;
   line["cached_tokens"] = entry.cached_tokens;
   line["seed"] = entry.seed;
+  line["ms"] = static_cast<double>(static_cast<int64_t>(entry.ms * 100)) / 100;  // 0.01 ms
   // Invalid UTF-8 in a client's header is replaced rather than thrown on.
   const std::string text =
       line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";

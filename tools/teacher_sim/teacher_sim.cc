@@ -299,16 +299,16 @@ class TeacherSim::Impl {
     if (entry.status == 200) {
       metrics_.AddTokens(entry.prompt_tokens, completion_tokens, entry.cached_tokens);
     }
+    entry.ms = absl::ToDoubleMilliseconds(absl::Now() - start);
     if (log_ != nullptr && entry.fault != "hang") log_->Append(entry);
     if (options_.verbose) {
-      std::fprintf(stderr,
-                   "POST /v1/chat/completions status=%d outcome=%s prompt_tokens=%llu "
-                   "cached_tokens=%llu completion_tokens=%llu ms=%.1f request_id=%s\n",
-                   entry.status, outcome.c_str(),
-                   static_cast<unsigned long long>(entry.prompt_tokens),
-                   static_cast<unsigned long long>(entry.cached_tokens),
-                   static_cast<unsigned long long>(completion_tokens),
-                   absl::ToDoubleMilliseconds(absl::Now() - start), entry.request_id.c_str());
+      std::fprintf(
+          stderr,
+          "POST /v1/chat/completions status=%d outcome=%s prompt_tokens=%llu "
+          "cached_tokens=%llu completion_tokens=%llu ms=%.1f request_id=%s\n",
+          entry.status, outcome.c_str(), static_cast<unsigned long long>(entry.prompt_tokens),
+          static_cast<unsigned long long>(entry.cached_tokens),
+          static_cast<unsigned long long>(completion_tokens), entry.ms, entry.request_id.c_str());
     }
   }
 
