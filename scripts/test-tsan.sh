@@ -18,4 +18,11 @@ CC=clang CXX=clang++ cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 cmake --build "$dir" -j "$(nproc)"
 # Suppressions cover third-party internals only; see the file for each reason.
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan-suppressions.txt}"
-cd "$dir" && ctest --output-on-failure --timeout 1800 "$@"
+# Left out, because TSan cannot check it here: four threads writing RocksDB at
+# once. RocksDB's write group hands the followers' batches to the leader
+# through atomics TSan cannot see, and the leader copies them with
+# std::string code instantiated in the (instrumented) test binary, so the
+# report names no RocksDB frame that a suppression could match; the other
+# store tests and the Memory variant of this one still run.
+skip='KvStoreTest.ConcurrentWritersAndReadersLoseNothing/RocksDb'
+cd "$dir" && ctest --output-on-failure --timeout 1800 -E "$skip" "$@"
