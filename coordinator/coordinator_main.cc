@@ -3,9 +3,9 @@
 #include <filesystem>
 #include <iostream>
 
-#include "absl/synchronization/notification.h"
 #include "common/base/flags.h"
 #include "common/base/logging.h"
+#include "common/base/mutex.h"
 #include "common/security/security_flags.h"
 #include "common/service/metrics_server.h"
 #include "common/service/server_flags.h"
@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
   codi::Log(codi::LogLevel::kInfo, "coordinator_started",
             {{"listen", host + ":" + std::to_string(port)}, {"state", state_dir}});
 
-  absl::Notification stop;
+  codi::Notification stop;
   codi::WatchTerminationSignals([&](int) {
     if (!stop.HasBeenNotified()) stop.Notify();
   });

@@ -36,7 +36,7 @@ absl::StatusOr<codi::v1::LeaseResponse> GrpcWorkSource::Lease(
   codi::v1::LeaseRequest request = request_in;
   grpc::ClientContext context;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (cancelled_) request.set_wait_ms(0);
     waiting_.insert(&context);
   }
@@ -45,7 +45,7 @@ absl::StatusOr<codi::v1::LeaseResponse> GrpcWorkSource::Lease(
   codi::v1::LeaseResponse response;
   grpc::Status status = stub_->Lease(&context, request, &response);
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     waiting_.erase(&context);
   }
   if (!status.ok()) return FromGrpcStatus(status);
@@ -53,7 +53,7 @@ absl::StatusOr<codi::v1::LeaseResponse> GrpcWorkSource::Lease(
 }
 
 void GrpcWorkSource::CancelWaits() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   cancelled_ = true;
   for (grpc::ClientContext* context : waiting_) context->TryCancel();
 }

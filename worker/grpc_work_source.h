@@ -7,9 +7,9 @@
 #include <string>
 
 #include "absl/container/flat_hash_set.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "codi/v1/service.grpc.pb.h"
+#include "common/base/mutex.h"
 #include "common/service/work_source.h"
 #include "grpcpp/security/credentials.h"
 
@@ -38,7 +38,7 @@ class GrpcWorkSource : public WorkSource {
 
   std::unique_ptr<codi::v1::WorkService::Stub> stub_;
   absl::Duration deadline_;
-  absl::Mutex mu_;
+  Mutex mu_;
   absl::flat_hash_set<grpc::ClientContext*> waiting_ ABSL_GUARDED_BY(mu_);
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
 };

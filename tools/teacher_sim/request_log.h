@@ -9,7 +9,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "common/base/mutex.h"
 
 namespace codi {
 
@@ -43,7 +43,7 @@ class RequestLog {
  private:
   explicit RequestLog(std::FILE* file) : file_(file) {}
 
-  absl::Mutex mu_;
+  Mutex mu_;
   std::FILE* file_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -21,10 +21,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/base/mutex.h"
 #include "common/base/stable_hash.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
@@ -158,7 +157,7 @@ class TeacherSim::Impl {
   absl::StatusOr<int> Start(const std::string& host, int port) {
     if (absl::Status s = Validate(options_); !s.ok()) return s;
     {
-      absl::MutexLock lock(&lifecycle_mu_);
+      MutexLock lock(&lifecycle_mu_);
       if (started_ || stopped_) {
         return absl::FailedPreconditionError("the server was already started");
       }
@@ -235,7 +234,7 @@ class TeacherSim::Impl {
 
   void Stop() {
     {
-      absl::MutexLock lock(&lifecycle_mu_);
+      MutexLock lock(&lifecycle_mu_);
       if (stopped_) return;
       stopped_ = true;
       stopping_.Notify();
@@ -248,7 +247,7 @@ class TeacherSim::Impl {
   Counters counters() const {
     Counters c;
     {
-      absl::MutexLock lock(&counters_mu_);
+      MutexLock lock(&counters_mu_);
       c = counters_;
     }
     c.running = gate_.running();
@@ -284,7 +283,7 @@ class TeacherSim::Impl {
     const bool is_fault = entry.fault != "none";
     const bool client_error = entry.status >= 400 && entry.status < 500 && entry.status != 429;
     {
-      absl::MutexLock lock(&counters_mu_);
+      MutexLock lock(&counters_mu_);
       ++counters_.requests;
       if (is_fault) ++counters_.faults;
       if (client_error) ++counters_.client_errors;
@@ -481,13 +480,13 @@ class TeacherSim::Impl {
   const uint64_t id_salt_;
   std::atomic<uint64_t> next_id_{0};
   std::atomic<int64_t> hanging_{0};
-  absl::Notification stopping_;
+  Notification stopping_;
 
-  absl::Mutex lifecycle_mu_;
+  Mutex lifecycle_mu_;
   bool started_ ABSL_GUARDED_BY(lifecycle_mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(lifecycle_mu_) = false;
 
-  mutable absl::Mutex counters_mu_;
+  mutable Mutex counters_mu_;
   Counters counters_ ABSL_GUARDED_BY(counters_mu_);
 };
 
