@@ -44,9 +44,8 @@ std::string StartSim(const TempDir& dir, ChildProcess* sim, std::vector<std::str
 
 std::vector<std::string> EvalArgs(const std::string& student, const std::string& data,
                                   const std::string& history, const std::string& out) {
-  return {kBin + "/codi", "eval",    "--student", student, "--data",        data,
-          "--history",    history,   "--out",     out,     "--concurrency", "4",
-          "--model",      "sim"};
+  return {kBin + "/codi", "eval",  "--student", student,         "--data", data,      "--history",
+          history,        "--out", out,         "--concurrency", "4",      "--model", "sim"};
 }
 
 int Eval(const std::vector<std::string>& args, std::string* out, std::string* err) {
@@ -84,12 +83,12 @@ void ExpectEveryItemOnce(const nlohmann::json& eval, size_t expected) {
 TEST(CodiEval, HelpNamesTheFlags) {
   std::string out, err;
   ASSERT_EQ(RunToCompletion({kBin + "/codi", "eval", "--help"}, 60, &out, &err), 0) << err;
-  for (const char* flag : {"--student", "--data", "--history", "--out", "--model",
-                           "--concurrency", "--api-key-env", "--tls-verify"}) {
+  for (const char* flag : {"--student", "--data", "--history", "--out", "--model", "--concurrency",
+                           "--api-key-env", "--tls-verify"}) {
     EXPECT_THAT(out, HasSubstr(flag));
   }
-  ASSERT_EQ(RunToCompletion({kBin + "/codi", "eval", "--student", "http://127.0.0.1:1/v1",
-                             "--data", kCoqa, "--history", "both", "--out", "/tmp/x"},
+  ASSERT_EQ(RunToCompletion({kBin + "/codi", "eval", "--student", "http://127.0.0.1:1/v1", "--data",
+                             kCoqa, "--history", "both", "--out", "/tmp/x"},
                             60, &out, &err),
             2);
   EXPECT_THAT(err, HasSubstr("--history gold|pred"));

@@ -82,8 +82,7 @@ TEST(QuacMetrics, F1IsZeroWithoutSharedTokensEvenForTwoEmptyAnswers) {
 }
 
 TEST(QuacMetrics, CannotAnswerWinsWhenAtLeastHalfTheReferencesSayIt) {
-  EXPECT_THAT(QuacHandleCannot({"CANNOTANSWER", "CANNOTANSWER", "x"}),
-              ElementsAre("CANNOTANSWER"));
+  EXPECT_THAT(QuacHandleCannot({"CANNOTANSWER", "CANNOTANSWER", "x"}), ElementsAre("CANNOTANSWER"));
   EXPECT_THAT(QuacHandleCannot({"CANNOTANSWER", "x"}), ElementsAre("CANNOTANSWER"));
   EXPECT_THAT(QuacHandleCannot({"CANNOTANSWER", "x", "y"}), ElementsAre("x", "y"));
   EXPECT_EQ(QuacSingleScore("CANNOTANSWER", "CANNOTANSWER"), 1.0);

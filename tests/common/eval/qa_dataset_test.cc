@@ -16,7 +16,8 @@ using ::testing::HasSubstr;
 const std::string kDataDir = std::string(CODI_SOURCE_DIR) + "/tests/data";
 
 TEST(LoadQaDataset, ReadsTheCoqaSampleWithAnswersAsReferences) {
-  absl::StatusOr<QaDataset> data = LoadQaDataset(kDataDir + "/coqa_train_5stories_dialogstudio.json");
+  absl::StatusOr<QaDataset> data =
+      LoadQaDataset(kDataDir + "/coqa_train_5stories_dialogstudio.json");
   ASSERT_TRUE(data.ok()) << data.status();
   EXPECT_EQ(data->format, QaFormat::kCoqa);
   EXPECT_EQ(data->form, "coqa-json");
@@ -35,7 +36,8 @@ TEST(LoadQaDataset, ReadsTheCoqaSampleWithAnswersAsReferences) {
 }
 
 TEST(LoadQaDataset, ReadsTheQuacSampleWithEveryReferenceAndSkipsTheRepeatedDialog) {
-  absl::StatusOr<QaDataset> data = LoadQaDataset(kDataDir + "/quac_val_1dialog_allennlp_sample.json");
+  absl::StatusOr<QaDataset> data =
+      LoadQaDataset(kDataDir + "/quac_val_1dialog_allennlp_sample.json");
   ASSERT_TRUE(data.ok()) << data.status();
   EXPECT_EQ(data->format, QaFormat::kQuac);
   ASSERT_EQ(data->dialogs.size(), 1u);
