@@ -110,7 +110,29 @@ TEST(CodiEval, CoqaGoldHistoryScoresEveryTurnOfTheSample) {
   EXPECT_EQ(eval["per_turn"].size(), 20u);
   EXPECT_THAT(out, HasSubstr("overall"));
   std::cerr << out;
-  // HAND_CHECKED_COQA_GOLD
+  // Items checked by hand against the official CoQA normalisation.
+  // "1.1 million" -> [11 million]; "1.1 million printed" -> [11 million printed]:
+  // 2 shared, precision 2/3, recall 1, F1 0.8.
+  nlohmann::json item = FindItem(eval, "3zotghdk5ibi9cex97fepx7jetpso7", 10);
+  ASSERT_TRUE(item.is_object());
+  EXPECT_EQ(item["question"], "how many printed books does it contain?");
+  EXPECT_EQ(item["references"], nlohmann::json::array({"1.1 million"}));
+  EXPECT_EQ(item["prediction"], "1.1 million printed");
+  EXPECT_NEAR(item["f1"].get<double>(), 0.8, 1e-9);
+  EXPECT_EQ(item["recall"], 1.0);
+  // "into periods" in a 10-token answer ("the" twice dropped): precision 0.2,
+  // recall 1, F1 1/3.
+  item = FindItem(eval, "3zotghdk5ibi9cex97fepx7jetpso7", 6);
+  ASSERT_TRUE(item.is_object());
+  EXPECT_EQ(item["prediction"],
+            "Scholars have traditionally divided the history of the library into five periods");
+  EXPECT_NEAR(item["f1"].get<double>(), 1.0 / 3, 1e-9);
+  EXPECT_EQ(item["recall"], 1.0);
+  // The overall figures, which CoQA's evaluate-v1.0.py also gives for these
+  // predictions (F1 11.9, EM 2.7).
+  EXPECT_NEAR(eval["overall"]["f1"].get<double>(), 11.922006, 1e-4);
+  EXPECT_NEAR(eval["overall"]["recall"].get<double>(), 28.673016, 1e-4);
+  EXPECT_NEAR(eval["overall"]["exact"].get<double>(), 2.666667, 1e-4);
 }
 
 TEST(CodiEval, CoqaPredHistoryCarriesTheStudentsOwnAnswers) {
@@ -125,7 +147,10 @@ TEST(CodiEval, CoqaPredHistoryCarriesTheStudentsOwnAnswers) {
   EXPECT_EQ(eval["history"], "pred");
   ExpectEveryItemOnce(eval, 75);
   std::cerr << out;
-  // HAND_CHECKED_COQA_PRED
+  // The student's own (wrong) first answers carry forward: lower than with
+  // the gold history (11.9).
+  EXPECT_NEAR(eval["overall"]["f1"].get<double>(), 9.795351, 1e-4);
+  EXPECT_NEAR(eval["overall"]["recall"].get<double>(), 26.050794, 1e-4);
 }
 
 TEST(CodiEval, QuacBothHistoriesWithSeveralReferencesPerTurn) {
@@ -143,7 +168,23 @@ TEST(CodiEval, QuacBothHistoriesWithSeveralReferencesPerTurn) {
     EXPECT_EQ(eval["format"], "quac");
     ExpectEveryItemOnce(eval, 6);
     std::cerr << out;
-    // HAND_CHECKED_QUAC
+    // Turn 1, one reference of 13 tokens; the prediction's 6 are all in it:
+    // precision 1, recall 6/13, F1 12/19.
+    const nlohmann::json first = FindItem(eval, "C_ec865aa8cf664d4d879ed364dd7048ed_1", 1);
+    ASSERT_TRUE(first.is_object());
+    EXPECT_EQ(first["prediction"], "heavily percussive part in it: the \"break\"");
+    EXPECT_NEAR(first["f1"].get<double>(), 12.0 / 19, 1e-9);
+    // Turn 6: five span references that hardly agree (human F1 0.17 < 0.4), so
+    // the official F1 leaves it out; the simulator said CANNOTANSWER: 0.
+    const nlohmann::json last = FindItem(eval, "C_ec865aa8cf664d4d879ed364dd7048ed_1", 6);
+    ASSERT_TRUE(last.is_object());
+    EXPECT_EQ(last["counted"], false);
+    EXPECT_LT(last["human_f1"].get<double>(), 0.4);
+    EXPECT_EQ(eval["overall"]["counted"], 5);
+    EXPECT_NEAR(eval["overall"]["f1"].get<double>(), history == "gold" ? 32.413547 : 21.394436,
+                1e-4);
+    EXPECT_NEAR(eval["overall"]["unfiltered_f1"].get<double>(),
+                history == "gold" ? 27.011290 : 17.828697, 1e-4);
   }
 }
 
@@ -160,7 +201,14 @@ TEST(CodiEval, QuacJsonlFormWithCannotAnswerReferences) {
   EXPECT_EQ(eval["form"], "quac-jsonl");
   ExpectEveryItemOnce(eval, 60);
   std::cerr << out;
-  // HAND_CHECKED_QUAC_JSONL
+  // A CANNOTANSWER reference scores 1 only for the exact CANNOTANSWER.
+  const nlohmann::json cannot = FindItem(eval, "quac-dbde40cef7b70e6f", 3);
+  ASSERT_TRUE(cannot.is_object());
+  EXPECT_EQ(cannot["question"], "did she have any other children?");
+  EXPECT_EQ(cannot["references"], nlohmann::json::array({"CANNOTANSWER"}));
+  EXPECT_EQ(cannot["prediction"], "CANNOTANSWER");
+  EXPECT_EQ(cannot["f1"], 1.0);
+  EXPECT_NEAR(eval["overall"]["f1"].get<double>(), 21.847243, 1e-4);
 }
 
 TEST(CodiEval, AKilledEvalResumesAndScoresEveryItemExactlyOnce) {
