@@ -92,17 +92,6 @@ class DialogSink {
 
 // ---- CoQA ---------------------------------------------------------------
 
-// A Wikipedia story's file names its article ("Vatican_Library.txt" ->
-// "Vatican Library"); other sources' file names are paths or hashes: no title.
-std::string CoqaTitle(const std::string& source, absl::string_view filename) {
-  if (source != "wikipedia") return "";
-  if (size_t slash = filename.rfind('/'); slash != absl::string_view::npos) {
-    filename.remove_prefix(slash + 1);
-  }
-  absl::ConsumeSuffix(&filename, ".txt");
-  return absl::StrReplaceAll(filename, {{"_", " "}});
-}
-
 // The input_text of each answer of `answers`, by turn_id (array order when absent).
 absl::Status ReadCoqaAnswers(const json& answers, const std::string& path,
                              std::vector<std::pair<int64_t, std::string>>* out) {
@@ -127,7 +116,8 @@ absl::StatusOr<QaDialog> CoqaStory(const json& story, const std::string& path) {
   QaDialog dialog;
   CODI_ASSIGN_OR_RETURN(dialog.id, StringField(story, path, "id"));
   CODI_ASSIGN_OR_RETURN(dialog.passage, StringField(story, path, "story"));
-  dialog.title = CoqaTitle(OptionalString(story, "source"), OptionalString(story, "filename"));
+  dialog.title =
+      CoqaArticleTitle(OptionalString(story, "source"), OptionalString(story, "filename"));
 
   auto questions = story.find("questions");
   if (questions == story.end() || !questions->is_array()) {
@@ -369,6 +359,15 @@ bool LooksLikeJsonl(const std::string& path) {
 }
 
 }  // namespace
+
+std::string CoqaArticleTitle(absl::string_view source, absl::string_view filename) {
+  if (source != "wikipedia") return "";
+  if (size_t slash = filename.rfind('/'); slash != absl::string_view::npos) {
+    filename.remove_prefix(slash + 1);
+  }
+  absl::ConsumeSuffix(&filename, ".txt");
+  return absl::StrReplaceAll(filename, {{"_", " "}});
+}
 
 absl::string_view QaFormatName(QaFormat format) {
   return format == QaFormat::kCoqa ? "coqa" : "quac";

@@ -52,6 +52,10 @@ struct QaDataset {
 // and the first problem. Repeated dialog ids are an error.
 [[nodiscard]] absl::StatusOr<QaDataset> LoadQaDataset(const std::string& path);
 
+// The article a CoQA Wikipedia story's file names ("Vatican_Library.txt" ->
+// "Vatican Library"); "" for other sources, whose file names are paths or hashes.
+std::string CoqaArticleTitle(absl::string_view source, absl::string_view filename);
+
 // QuAC appends " CANNOTANSWER" to every context so that a span can point at
 // it; the passage is the context without it, whitespace trimmed.
 std::string QuacPassageText(absl::string_view context);
