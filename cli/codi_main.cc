@@ -5,6 +5,7 @@
 
 #include "cli/cli_flags.h"
 #include "cli/coqa_importer.h"
+#include "cli/eval/eval_command.h"
 #include "cli/local_job.h"
 #include "cli/quac_importer.h"
 #include "cli/remote_commands.h"
@@ -33,6 +34,8 @@ constexpr char kUsage[] =
     "  codi import-coqa FILE --out DOCS.jsonl\n"
     "  codi import-quac FILE --out DOCS.jsonl\n"
     "  codi import-text FILE|DIR... --out DOCS.jsonl [--chunk-chars N] [--overlap-chars N]\n"
+    "  codi eval --student URL --data FILE --history gold|pred --out DIR [--model NAME]\n"
+    "                                           # score a student on CoQA/QuAC (the paper's eval)\n"
     "  codi validate JOB.yaml...                # checks job specs, prints what each holds\n"
     "  codi token new --role ROLE [--name NAME] # a bearer token and its --auth-tokens line\n"
     "  codi version\n"
@@ -279,6 +282,7 @@ int main(int argc, char** argv) {
   if (command == "export") return codi::ExportCommand(argc, argv);
   if (command == "report") return codi::ReportCommand(argc, argv);
   if (command == "token") return codi::TokenCommand(argc, argv);
+  if (command == "eval") return codi::EvalCommand(argc, argv);
   if (command == "import-coqa") {
     return codi::ImportCommand(argc, argv, "import-coqa", "turn CoQA JSON into documents JSONL",
                                codi::ImportCoqa);

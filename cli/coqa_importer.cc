@@ -15,6 +15,7 @@
 #include "cli/document_import_sink.h"
 #include "common/base/json_parse.h"
 #include "common/base/status_macros.h"
+#include "common/eval/qa_dataset.h"
 #include "nlohmann/json.hpp"
 
 namespace codi {
@@ -42,18 +43,12 @@ std::string OptionalString(const json& object, const char* key) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
-// "Vatican_Library.txt" from a Wikipedia story names its article; other sources' file
-// names are internal paths or hashes, so the source ("cnn", "gutenberg") is the title.
+// The article a Wikipedia story's file names (shared with `codi eval`); other
+// sources' file names are internal paths or hashes, so the source ("cnn",
+// "gutenberg") is the title.
 std::string CoqaTitle(const std::string& source, const std::string& filename) {
-  if (source == "wikipedia" && !filename.empty()) {
-    absl::string_view base = filename;
-    if (size_t slash = base.rfind('/'); slash != absl::string_view::npos) {
-      base.remove_prefix(slash + 1);
-    }
-    absl::ConsumeSuffix(&base, ".txt");
-    if (!base.empty()) return absl::StrReplaceAll(base, {{"_", " "}});
-  }
-  return source;
+  std::string article = CoqaArticleTitle(source, filename);
+  return article.empty() ? source : article;
 }
 
 absl::StatusOr<v1::Document> StoryToDocument(const json& story, const std::string& path) {

@@ -1,7 +1,5 @@
 #include "cli/quac_importer.h"
 
-#include <openssl/evp.h>
-
 #include <cerrno>
 #include <fstream>
 #include <optional>
@@ -18,6 +16,7 @@
 #include "common/base/json_parse.h"
 #include "common/base/status_macros.h"
 #include "common/base/utf8.h"
+#include "common/eval/qa_dataset.h"
 #include "nlohmann/json.hpp"
 
 namespace codi {
@@ -27,13 +26,6 @@ using nlohmann::json;
 
 absl::Status At(const std::string& path, absl::string_view problem) {
   return absl::InvalidArgumentError(absl::StrCat(path, ": ", problem));
-}
-
-// QuAC appends " CANNOTANSWER" to every context so that a span can point at it.
-std::string PassageText(absl::string_view context) {
-  context = absl::StripAsciiWhitespace(context);
-  if (absl::ConsumeSuffix(&context, "CANNOTANSWER")) context = absl::StripAsciiWhitespace(context);
-  return std::string(context);
 }
 
 void SetQuestions(std::vector<std::string> questions, v1::Document* doc) {
@@ -57,7 +49,7 @@ absl::StatusOr<v1::Document> ParagraphToDocument(const json& paragraph, const st
   if (context == paragraph.end() || !context->is_string()) {
     return At(path + ".context", "expected a non-empty string");
   }
-  doc.set_text(PassageText(context->get_ref<const std::string&>()));
+  doc.set_text(QuacPassageText(context->get_ref<const std::string&>()));
   if (doc.text().empty()) return At(path + ".context", "expected a non-empty string");
   doc.set_title(title);
 
@@ -149,24 +141,6 @@ absl::StatusOr<ImportStats> ImportQuacJson(const std::string& in_path,
   return sink->Commit();
 }
 
-// "question1: Where was she born?\nquestion2: ..." -> {"Where was she born?", ...}.
-std::vector<std::string> SplitNumberedQuestions(absl::string_view field) {
-  std::vector<std::string> questions;
-  for (absl::string_view line : absl::StrSplit(field, '\n')) {
-    line = absl::StripAsciiWhitespace(line);
-    if (absl::StartsWithIgnoreCase(line, "question")) {
-      absl::string_view rest = line.substr(8);
-      size_t digits = 0;
-      while (digits < rest.size() && absl::ascii_isdigit(rest[digits])) ++digits;
-      if (digits > 0 && digits < rest.size() && rest[digits] == ':') {
-        line = absl::StripAsciiWhitespace(rest.substr(digits + 1));
-      }
-    }
-    if (!line.empty()) questions.emplace_back(line);
-  }
-  return questions;
-}
-
 // One passage and its questions from consecutive JSONL lines.
 struct PassageGroup {
   std::string passage;  // as the file has it, to compare with the next line's
@@ -185,7 +159,7 @@ absl::StatusOr<ImportStats> ImportQuacJsonl(const std::string& in_path,
   auto flush = [&]() -> absl::Status {
     if (!group) return absl::OkStatus();
     v1::Document doc;
-    doc.set_text(PassageText(group->passage));
+    doc.set_text(QuacPassageText(group->passage));
     doc.set_id(QuacPassageId(doc.text()));
     SetQuestions(std::move(group->questions), &doc);
     const std::string where = std::move(group->where);
@@ -217,7 +191,7 @@ absl::StatusOr<ImportStats> ImportQuacJsonl(const std::string& in_path,
     }
     auto passage = row->find("passage");
     if (passage == row->end() || !passage->is_string() ||
-        PassageText(passage->get_ref<const std::string&>()).empty()) {
+        QuacPassageText(passage->get_ref<const std::string&>()).empty()) {
       skip("field \"passage\": expected a non-empty string");
       continue;
     }
@@ -255,19 +229,6 @@ bool LooksLikeJsonl(const std::string& path) {
 }
 
 }  // namespace
-
-std::string QuacPassageId(const std::string& text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id = "quac-";
-  for (int i = 0; i < 8; ++i) {
-    id.push_back(kHex[digest[i] >> 4]);
-    id.push_back(kHex[digest[i] & 0xF]);
-  }
-  return id;
-}
 
 absl::StatusOr<ImportStats> ImportQuac(const std::string& in_path, const std::string& out_path) {
   {

@@ -5,6 +5,8 @@
 
 #include "absl/status/statusor.h"
 #include "cli/import_stats.h"
+// QuacPassageId, the id given to a JSONL passage, lives with the QuAC reader of `codi eval`.
+#include "common/eval/qa_dataset.h"
 
 namespace codi {
 
@@ -25,8 +27,5 @@ namespace codi {
 // DocumentImportSink says. On error nothing is left at out_path.
 [[nodiscard]] absl::StatusOr<ImportStats> ImportQuac(const std::string& in_path,
                                                      const std::string& out_path);
-
-// The id ImportQuac gives a JSONL passage: "quac-" + 16 hex digits of SHA-256(text).
-std::string QuacPassageId(const std::string& text);
 
 }  // namespace codi

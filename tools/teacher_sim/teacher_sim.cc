@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <ctime>
 #include <exception>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -30,6 +31,7 @@
 #include "tools/teacher_sim/batch_gate.h"
 #include "tools/teacher_sim/chat_request.h"
 #include "tools/teacher_sim/prefix_cache.h"
+#include "tools/teacher_sim/reply/eval_reply.h"
 #include "tools/teacher_sim/reply/prompt_parser.h"
 #include "tools/teacher_sim/reply/reply_writer.h"
 #include "tools/teacher_sim/request_log.h"
@@ -379,7 +381,11 @@ class TeacherSim::Impl {
       case Fault::kEmpty:
         break;
       default:
-        content = WriteReply(ParsePrompt(chat.messages), chat.seed);
+        if (std::optional<std::string> answer = WriteEvalAnswer(chat.messages, chat.seed)) {
+          content = *std::move(answer);  // a student under `codi eval`
+        } else {
+          content = WriteReply(ParsePrompt(chat.messages), chat.seed);
+        }
     }
     std::string finish_reason = "stop";
     ApplyStop(chat.stop, &content);
