@@ -12,6 +12,7 @@
 #include "common/base/flags.h"
 #include "common/base/version.h"
 #include "common/format/text_import.h"
+#include "common/quality/deduplicator.h"
 #include "common/security/roles.h"
 #include "common/security/token_table.h"
 #include "common/spec/job_spec_loader.h"
@@ -27,8 +28,8 @@ constexpr char kUsage[] =
     "  codi run JOB.yaml [--teacher URL]... [--state DIR] [--out DIR] [--concurrency N]\n"
     "  codi submit JOB.yaml [--docs FILE] --coordinator HOST:PORT   # prints the job id\n"
     "  codi status|watch|cancel|report JOB_ID --coordinator HOST:PORT\n"
-    "  codi export JOB_ID --out DIR [--format jsonl|brackets|chat] (--coordinator HOST:PORT | "
-    "--state DIR)\n"
+    "  codi export JOB_ID --out DIR [--format jsonl|brackets|chat] [--dedup off|exact|near]\n"
+    "              (--coordinator HOST:PORT | --state DIR)\n"
     "  codi report JOB_ID --state DIR [--json]\n"
     "  codi import-coqa FILE --out DOCS.jsonl\n"
     "  codi import-quac FILE --out DOCS.jsonl\n"
@@ -78,9 +79,10 @@ int ExportCommand(int argc, char** argv) {
   FlagSet flags("codi export",
                 "write a job's finished conversations as sharded files with a dataset card");
   flags.AddUsage(
-      "codi export JOB_ID --out DIR [--format jsonl|brackets|chat] (--coordinator HOST:PORT | "
-      "--state DIR)");
-  std::string state_dir, out_dir, format = "jsonl";
+      "codi export JOB_ID --out DIR [--format jsonl|brackets|chat] [--dedup off|exact|near] "
+      "[--near-threshold J] (--coordinator HOST:PORT | --state DIR)");
+  std::string state_dir, out_dir, format = "jsonl", dedup_name = "exact";
+  DedupOptions dedup;
   CoordinatorFlags coordinator;
   int64_t shards = 0;
   AddStateFlag(&flags, &state_dir);
@@ -89,7 +91,23 @@ int ExportCommand(int argc, char** argv) {
   flags.String("format", "", &format,
                "jsonl (one conversation a line), brackets, or chat (OpenAI fine-tuning messages)");
   flags.Int("shards", "", &shards, "number of shards (default: the job's output.shards)");
+  flags.String("dedup", "", &dedup_name,
+               "drop duplicate conversations: off, exact (equal normalised text, the default) or "
+               "near (also MinHash near-duplicates); the dropped are listed in DIR/dropped.jsonl");
+  flags.Double("near-threshold", "", &dedup.near_threshold,
+               "estimated Jaccard similarity of word 3-shingles at or above which --dedup near "
+               "drops a conversation (default 0.8)");
   if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
+  const std::optional<DedupMode> dedup_mode = ParseDedupMode(dedup_name);
+  if (!dedup_mode.has_value()) {
+    std::cerr << "codi export: --dedup must be off, exact or near\n";
+    return 2;
+  }
+  dedup.mode = *dedup_mode;
+  if (absl::Status valid = ValidateDedupOptions(dedup); !valid.ok()) {
+    std::cerr << "codi export: --near-threshold: " << valid.message() << "\n";
+    return 2;
+  }
   if (flags.positional().size() != 1 || (state_dir.empty() == coordinator.address.empty()) ||
       out_dir.empty()) {
     std::cerr << "codi export: expected JOB_ID, --out DIR and one of --state DIR or --coordinator "
@@ -103,7 +121,7 @@ int ExportCommand(int argc, char** argv) {
   }
   const std::string& job_id = flags.positional()[0];
   if (!coordinator.address.empty()) {
-    return RemoteExport(coordinator, job_id, out_dir, *export_format, shards);
+    return RemoteExport(coordinator, job_id, out_dir, *export_format, shards, dedup);
   }
   if (!std::filesystem::exists(state_dir)) {
     std::cerr << "codi export: state directory " << state_dir << " does not exist\n";
@@ -119,8 +137,8 @@ int ExportCommand(int argc, char** argv) {
     std::cerr << "codi export: no job '" << job_id << "' in " << state_dir << "\n";
     return 2;
   }
-  return PrintExportResult(ExportStoredJob(*state->store, job_id, out_dir, *export_format, shards),
-                           out_dir);
+  return PrintExportResult(
+      ExportStoredJob(*state->store, job_id, out_dir, *export_format, shards, dedup), out_dir);
 }
 
 int ReportCommand(int argc, char** argv) {
