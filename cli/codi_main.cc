@@ -26,6 +26,7 @@ constexpr char kUsage[] =
     "\n"
     "Usage:\n"
     "  codi run JOB.yaml [--teacher URL]... [--state DIR] [--out DIR] [--concurrency N]\n"
+    "              [--format jsonl|brackets|chat] [--dedup off|exact|near]\n"
     "  codi submit JOB.yaml [--docs FILE] --coordinator HOST:PORT   # prints the job id\n"
     "  codi status|watch|cancel|report JOB_ID --coordinator HOST:PORT\n"
     "  codi export JOB_ID --out DIR [--format jsonl|brackets|chat] [--dedup off|exact|near]\n"
@@ -81,8 +82,7 @@ int ExportCommand(int argc, char** argv) {
   flags.AddUsage(
       "codi export JOB_ID --out DIR [--format jsonl|brackets|chat] [--dedup off|exact|near] "
       "[--near-threshold J] (--coordinator HOST:PORT | --state DIR)");
-  std::string state_dir, out_dir, format = "jsonl", dedup_name = "exact";
-  DedupOptions dedup;
+  std::string state_dir, out_dir, format = "jsonl";
   CoordinatorFlags coordinator;
   int64_t shards = 0;
   AddStateFlag(&flags, &state_dir);
@@ -91,21 +91,12 @@ int ExportCommand(int argc, char** argv) {
   flags.String("format", "", &format,
                "jsonl (one conversation a line), brackets, or chat (OpenAI fine-tuning messages)");
   flags.Int("shards", "", &shards, "number of shards (default: the job's output.shards)");
-  flags.String("dedup", "", &dedup_name,
-               "drop duplicate conversations: off, exact (equal normalised text, the default) or "
-               "near (also MinHash near-duplicates); the dropped are listed in DIR/dropped.jsonl");
-  flags.Double("near-threshold", "", &dedup.near_threshold,
-               "estimated Jaccard similarity of word 3-shingles at or above which --dedup near "
-               "drops a conversation (default 0.8)");
+  DedupFlags dedup_flags;
+  AddDedupFlags(&flags, &dedup_flags);
   if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
-  const std::optional<DedupMode> dedup_mode = ParseDedupMode(dedup_name);
-  if (!dedup_mode.has_value()) {
-    std::cerr << "codi export: --dedup must be off, exact or near\n";
-    return 2;
-  }
-  dedup.mode = *dedup_mode;
-  if (absl::Status valid = ValidateDedupOptions(dedup); !valid.ok()) {
-    std::cerr << "codi export: --near-threshold: " << valid.message() << "\n";
+  const absl::StatusOr<DedupOptions> dedup = DedupOptionsFrom(dedup_flags);
+  if (!dedup.ok()) {
+    std::cerr << "codi export: " << dedup.status().message() << "\n";
     return 2;
   }
   if (flags.positional().size() != 1 || (state_dir.empty() == coordinator.address.empty()) ||
@@ -121,7 +112,7 @@ int ExportCommand(int argc, char** argv) {
   }
   const std::string& job_id = flags.positional()[0];
   if (!coordinator.address.empty()) {
-    return RemoteExport(coordinator, job_id, out_dir, *export_format, shards, dedup);
+    return RemoteExport(coordinator, job_id, out_dir, *export_format, shards, *dedup);
   }
   if (!std::filesystem::exists(state_dir)) {
     std::cerr << "codi export: state directory " << state_dir << " does not exist\n";
@@ -138,7 +129,7 @@ int ExportCommand(int argc, char** argv) {
     return 2;
   }
   return PrintExportResult(
-      ExportStoredJob(*state->store, job_id, out_dir, *export_format, shards, dedup), out_dir);
+      ExportStoredJob(*state->store, job_id, out_dir, *export_format, shards, *dedup), out_dir);
 }
 
 int ReportCommand(int argc, char** argv) {

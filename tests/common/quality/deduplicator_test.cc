@@ -176,7 +176,7 @@ TEST_F(PlantedDuplicates, NearModeDropsExactAndNearOnesOnly) {
   EXPECT_EQ(dedup.kept(), 320u);
 }
 
-TEST_F(PlantedDuplicates, ALowerThresholdAlsoDropsTheFarOnes) {
+TEST_F(PlantedDuplicates, FarOnesStayEvenAtALowThreshold) {
   // Every 3rd word changed leaves no 3-shingle: J is 0 and they stay even at
   // 0.3; a threshold is a threshold, not a guess.
   Deduplicator dedup({DedupMode::kNear, 0.3});
