@@ -16,6 +16,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/base/flags.h"
 #include "common/base/stable_hash.h"
 #include "common/quality/deduplicator.h"
@@ -94,14 +95,18 @@ int Main(int argc, char** argv) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf(
-      "dedup-bench: %lld conversations, --dedup %s (threshold %.2f, %d bands x %d rows)\n"
+      "dedup-bench: %lld conversations, --dedup %s%s\n"
       "dedup-bench: planted %llu exact and %llu near; dropped %llu exact and %llu near\n"
       "dedup-bench: %.1f s, %.0f conversations/s\n"
       "dedup-bench: deduplicator tables %.1f MiB (%.0f bytes per kept conversation)\n"
       "dedup-bench: peak RSS (VmHWM) %.1f MiB (%.1f MiB at start)\n",
-      static_cast<long long>(n), DedupModeName(options.mode), options.near_threshold,
-      dedup.bands().bands, dedup.bands().rows, static_cast<unsigned long long>(planted_exact),
-      static_cast<unsigned long long>(planted_near),
+      static_cast<long long>(n), DedupModeName(options.mode),
+      options.mode == DedupMode::kNear
+          ? absl::StrFormat(" (threshold %.2f, %d bands x %d rows)", options.near_threshold,
+                            dedup.bands().bands, dedup.bands().rows)
+                .c_str()
+          : "",
+      static_cast<unsigned long long>(planted_exact), static_cast<unsigned long long>(planted_near),
       static_cast<unsigned long long>(dedup.exact_duplicates()),
       static_cast<unsigned long long>(dedup.near_duplicates()), seconds, n / seconds,
       dedup.MemoryBytes() / 1048576.0,
