@@ -134,26 +134,25 @@ absl::StatusOr<ExportStats> ExportConversations(const ConversationScan& scan,
   ExportStats stats;
   std::vector<std::string> tmp_paths;
   std::vector<std::unique_ptr<std::ofstream>> files;
-  // The dropped list is the last file: renamed into place with the shards.
-  const std::string dropped_path = out_dir + "/" + kDroppedFileName;
+  // Every file (the shards, then the dropped list) is written beside and
+  // renamed into place at the end.
   std::vector<std::string> final_paths;
-  for (uint32_t i = 0; i <= shards; ++i) {
-    if (i == shards) {
-      final_paths.push_back(dropped_path);
-      tmp_paths.push_back(dropped_path + ".tmp");
-      files.push_back(
-          std::make_unique<std::ofstream>(tmp_paths.back(), std::ios::binary | std::ios::trunc));
-      if (!*files.back()) return absl::InternalError("cannot write " + tmp_paths.back());
-      break;
-    }
-    std::string path = absl::StrFormat("%s/%s-%05d-of-%05d.%s", out_dir, job_id, i, shards, suffix);
-    stats.files.push_back(path);
+  auto open_file = [&](const std::string& path) -> absl::Status {
     final_paths.push_back(path);
     tmp_paths.push_back(path + ".tmp");
     files.push_back(
         std::make_unique<std::ofstream>(tmp_paths.back(), std::ios::binary | std::ios::trunc));
     if (!*files.back()) return absl::InternalError("cannot write " + tmp_paths.back());
+    return absl::OkStatus();
+  };
+  for (uint32_t i = 0; i < shards; ++i) {
+    stats.files.push_back(
+        absl::StrFormat("%s/%s-%05d-of-%05d.%s", out_dir, job_id, i, shards, suffix));
+    CODI_RETURN_IF_ERROR(open_file(stats.files.back()));
   }
+  const std::string dropped_path = out_dir + "/" + kDroppedFileName;
+  CODI_RETURN_IF_ERROR(open_file(dropped_path));
+  std::ofstream& dropped_file = *files.back();
   // Shards written so far are removed on an error: a reader sees the old
   // export or the new one, never a mix.
   auto remove_partial = [&] {
@@ -173,8 +172,8 @@ absl::StatusOr<ExportStats> ExportConversations(const ConversationScan& scan,
       dropped["reason"] = verdict.reason;
       dropped["duplicate_of"] = verdict.duplicate_of;
       dropped["similarity"] = std::round(verdict.similarity * 10000) / 10000;
-      *files[shards] << dropped.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                     << '\n';
+      dropped_file << dropped.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                   << '\n';
       ++(verdict.reason == "exact" ? stats.dropped_exact : stats.dropped_near);
       return true;
     }
@@ -191,11 +190,11 @@ absl::StatusOr<ExportStats> ExportConversations(const ConversationScan& scan,
     remove_partial();
     return !format_status.ok() ? format_status : scan_status;
   }
-  for (uint32_t i = 0; i <= shards; ++i) {
+  for (size_t i = 0; i < files.size(); ++i) {
     files[i]->close();
     if (files[i]->fail()) return absl::InternalError("write failed: " + tmp_paths[i]);
   }
-  for (uint32_t i = 0; i <= shards; ++i) {
+  for (size_t i = 0; i < files.size(); ++i) {
     std::filesystem::rename(tmp_paths[i], final_paths[i], ec);
     if (ec) return absl::InternalError("cannot rename " + tmp_paths[i] + ": " + ec.message());
   }
