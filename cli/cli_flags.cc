@@ -1,5 +1,9 @@
 #include "cli/cli_flags.h"
 
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+
 namespace codi {
 namespace {
 
@@ -25,6 +29,27 @@ void AddStateFlag(FlagSet* flags, std::string* dir, const std::string& note) {
 
 void AddOutDirFlag(FlagSet* flags, std::string* dir, const std::string& note) {
   flags->String("out", "CODI_OUT", dir, WithNote("output directory", note));
+}
+
+void AddDedupFlags(FlagSet* flags, DedupFlags* dedup) {
+  flags->String("dedup", "", &dedup->mode,
+                "drop duplicate conversations: off, exact (equal normalised text, the default) "
+                "or near (also MinHash near-duplicates); the dropped are listed in "
+                "OUT/dropped.ndjson");
+  flags->Double("near-threshold", "", &dedup->options.near_threshold,
+                "estimated Jaccard similarity of word 3-shingles at or above which --dedup near "
+                "drops a conversation (default 0.8)");
+}
+
+absl::StatusOr<DedupOptions> DedupOptionsFrom(const DedupFlags& dedup) {
+  const std::optional<DedupMode> mode = ParseDedupMode(dedup.mode);
+  if (!mode.has_value()) return absl::InvalidArgumentError("--dedup must be off, exact or near");
+  DedupOptions options = dedup.options;
+  options.mode = *mode;
+  if (absl::Status valid = ValidateDedupOptions(options); !valid.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--near-threshold: ", valid.message()));
+  }
+  return options;
 }
 
 }  // namespace codi

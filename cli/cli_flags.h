@@ -5,7 +5,9 @@
 
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "common/base/flags.h"
+#include "common/quality/deduplicator.h"
 #include "common/security/security_flags.h"
 
 namespace codi {
@@ -28,5 +30,14 @@ void AddStateFlag(FlagSet* flags, std::string* dir, const std::string& note = ""
 
 // --out DIR (CODI_OUT): the directory a job's output files go to.
 void AddOutDirFlag(FlagSet* flags, std::string* dir, const std::string& note = "");
+
+// --dedup off|exact|near and --near-threshold J of the commands that export.
+struct DedupFlags {
+  std::string mode = "exact";
+  DedupOptions options;
+};
+void AddDedupFlags(FlagSet* flags, DedupFlags* dedup);
+// The options the parsed flags ask for; InvalidArgument naming the flag.
+[[nodiscard]] absl::StatusOr<DedupOptions> DedupOptionsFrom(const DedupFlags& dedup);
 
 }  // namespace codi

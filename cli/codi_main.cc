@@ -13,6 +13,7 @@
 #include "common/base/flags.h"
 #include "common/base/version.h"
 #include "common/format/text_import.h"
+#include "common/quality/deduplicator.h"
 #include "common/security/roles.h"
 #include "common/security/token_table.h"
 #include "common/spec/job_spec_loader.h"
@@ -26,10 +27,11 @@ constexpr char kUsage[] =
     "\n"
     "Usage:\n"
     "  codi run JOB.yaml [--teacher URL]... [--state DIR] [--out DIR] [--concurrency N]\n"
+    "              [--format jsonl|brackets|chat] [--dedup off|exact|near]\n"
     "  codi submit JOB.yaml [--docs FILE] --coordinator HOST:PORT   # prints the job id\n"
     "  codi status|watch|cancel|report JOB_ID --coordinator HOST:PORT\n"
-    "  codi export JOB_ID --out DIR [--format jsonl|brackets|chat] (--coordinator HOST:PORT | "
-    "--state DIR)\n"
+    "  codi export JOB_ID --out DIR [--format jsonl|brackets|chat] [--dedup off|exact|near]\n"
+    "              (--coordinator HOST:PORT | --state DIR)\n"
     "  codi report JOB_ID --state DIR [--json]\n"
     "  codi import-coqa FILE --out DOCS.jsonl\n"
     "  codi import-quac FILE --out DOCS.jsonl\n"
@@ -81,8 +83,8 @@ int ExportCommand(int argc, char** argv) {
   FlagSet flags("codi export",
                 "write a job's finished conversations as sharded files with a dataset card");
   flags.AddUsage(
-      "codi export JOB_ID --out DIR [--format jsonl|brackets|chat] (--coordinator HOST:PORT | "
-      "--state DIR)");
+      "codi export JOB_ID --out DIR [--format jsonl|brackets|chat] [--dedup off|exact|near] "
+      "[--near-threshold J] (--coordinator HOST:PORT | --state DIR)");
   std::string state_dir, out_dir, format = "jsonl";
   CoordinatorFlags coordinator;
   int64_t shards = 0;
@@ -92,7 +94,14 @@ int ExportCommand(int argc, char** argv) {
   flags.String("format", "", &format,
                "jsonl (one conversation a line), brackets, or chat (OpenAI fine-tuning messages)");
   flags.Int("shards", "", &shards, "number of shards (default: the job's output.shards)");
+  DedupFlags dedup_flags;
+  AddDedupFlags(&flags, &dedup_flags);
   if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
+  const absl::StatusOr<DedupOptions> dedup = DedupOptionsFrom(dedup_flags);
+  if (!dedup.ok()) {
+    std::cerr << "codi export: " << dedup.status().message() << "\n";
+    return 2;
+  }
   if (flags.positional().size() != 1 || (state_dir.empty() == coordinator.address.empty()) ||
       out_dir.empty()) {
     std::cerr << "codi export: expected JOB_ID, --out DIR and one of --state DIR or --coordinator "
@@ -106,7 +115,7 @@ int ExportCommand(int argc, char** argv) {
   }
   const std::string& job_id = flags.positional()[0];
   if (!coordinator.address.empty()) {
-    return RemoteExport(coordinator, job_id, out_dir, *export_format, shards);
+    return RemoteExport(coordinator, job_id, out_dir, *export_format, shards, *dedup);
   }
   if (!std::filesystem::exists(state_dir)) {
     std::cerr << "codi export: state directory " << state_dir << " does not exist\n";
@@ -122,8 +131,8 @@ int ExportCommand(int argc, char** argv) {
     std::cerr << "codi export: no job '" << job_id << "' in " << state_dir << "\n";
     return 2;
   }
-  return PrintExportResult(ExportStoredJob(*state->store, job_id, out_dir, *export_format, shards),
-                           out_dir);
+  return PrintExportResult(
+      ExportStoredJob(*state->store, job_id, out_dir, *export_format, shards, *dedup), out_dir);
 }
 
 int ReportCommand(int argc, char** argv) {

@@ -23,10 +23,10 @@ absl::StatusOr<LocalState> OpenLocalState(const std::string& dir, bool sync_writ
 
 absl::StatusOr<uint64_t> WriteJobOutputs(const StateStore& store, const std::string& job_id,
                                          const std::string& out_dir, ExportFormat format,
-                                         int64_t shards) {
+                                         int64_t shards, const DedupOptions& dedup) {
   nlohmann::ordered_json report;
   CODI_ASSIGN_OR_RETURN(ExportStats stats,
-                        ExportStoredJob(store, job_id, out_dir, format, shards, &report));
+                        ExportStoredJob(store, job_id, out_dir, format, shards, dedup, &report));
   const std::string report_path = out_dir + "/report.json";
   std::ofstream out(report_path, std::ios::trunc);
   out << report.dump(2) << "\n";

@@ -21,10 +21,12 @@ struct LocalState {
 
 // Exports the job's conversations with their dataset card and writes
 // report.json beside them; prints the report summary to stdout. Returns the
-// number of conversations written. `shards` 0 means the job's output.shards.
+// number of conversations written. `shards` 0 means the job's output.shards;
+// duplicates are dropped as `dedup` says (exact ones by default).
 [[nodiscard]] absl::StatusOr<uint64_t> WriteJobOutputs(const StateStore& store,
                                                        const std::string& job_id,
                                                        const std::string& out_dir,
-                                                       ExportFormat format, int64_t shards = 0);
+                                                       ExportFormat format, int64_t shards = 0,
+                                                       const DedupOptions& dedup = {});
 
 }  // namespace codi

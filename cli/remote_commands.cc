@@ -261,7 +261,8 @@ int CancelCommand(int argc, char** argv) {
 }
 
 int RemoteExport(const CoordinatorFlags& coordinator, const std::string& job_id,
-                 const std::string& out_dir, ExportFormat format, int64_t shards) {
+                 const std::string& out_dir, ExportFormat format, int64_t shards,
+                 const DedupOptions& dedup) {
   auto channel = OpenChannel("export", coordinator);
   if (channel == nullptr) return 2;
   auto stub = codi::v1::CoordinatorService::NewStub(channel);
@@ -279,6 +280,7 @@ int RemoteExport(const CoordinatorFlags& coordinator, const std::string& job_id,
   }
   auto settings = ExportSettingsFor(spec.spec(), format, shards);
   if (!settings.ok()) return PrintExportResult(settings.status(), out_dir);
+  settings->dedup = dedup;
   codi::v1::JobRef ref;
   ref.set_job_id(job_id);
   nlohmann::ordered_json report;

@@ -17,7 +17,8 @@ int CancelCommand(int argc, char** argv);
 // `codi export JOB_ID --coordinator HOST:PORT --out DIR ...`
 // `shards` 0 means the job's output.shards.
 int RemoteExport(const CoordinatorFlags& coordinator, const std::string& job_id,
-                 const std::string& out_dir, ExportFormat format, int64_t shards);
+                 const std::string& out_dir, ExportFormat format, int64_t shards,
+                 const DedupOptions& dedup);
 // `codi report JOB_ID --coordinator HOST:PORT [--json]`
 int RemoteReport(const CoordinatorFlags& coordinator, const std::string& job_id, bool json);
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/quality/deduplicator.h"
 #include "coordinator/state_store.h"
 #include "nlohmann/json.hpp"
 
@@ -27,13 +28,22 @@ enum class ExportFormat { kJsonl, kBrackets, kChat };
 std::optional<ExportFormat> ParseExportFormat(std::string_view name);
 const char* ExportFormatName(ExportFormat format);
 
-// What an export writes: the format, the number of shards, and for the chat
-// format the chat role of each role.
+// What an export writes: the format, the number of shards, for the chat
+// format the chat role of each role, and which duplicates it drops.
 struct ExportSettings {
   ExportFormat format = ExportFormat::kJsonl;
   uint32_t shards = 1;
   std::map<std::string, std::string> chat_roles;
+  // Conversations are deduplicated on ConversationDedupText (their generated
+  // turns, the CONTEXT turn left out), keeping the first in (document id,
+  // sample) order.
+  DedupOptions dedup;
 };
+
+// The list of dropped duplicates written beside the shards, one JSON object
+// a line: {"key", "doc_id", "sample", "reason": "exact"|"near",
+// "duplicate_of": key, "similarity"}. Written (empty) by every export.
+inline constexpr char kDroppedFileName[] = "dropped.ndjson";
 
 // The settings for exporting a job with `spec` in `format`: `shards` when
 // above 0, else the job's output.shards. For the chat format, every declared
@@ -43,8 +53,13 @@ struct ExportSettings {
                                                                ExportFormat format, int64_t shards);
 
 struct ExportStats {
+  // Conversations written (duplicates dropped not included).
   uint64_t conversations = 0;
   std::vector<std::string> files;
+  uint64_t dropped_exact = 0;
+  uint64_t dropped_near = 0;
+  // The dropped list's path.
+  std::string dropped_file;
 };
 
 // `codi export`'s last words: "wrote N conversations in F files to DIR ..."
@@ -63,8 +78,10 @@ using ConversationScan =
 
 // Writes `<out_dir>/<job>-NNNNN-of-MMMMM.jsonl` (or `.brackets.jsonl`,
 // `.chat.jsonl`) from conversations given in (document id, sample) order, so
-// each file comes out sorted. Files are written beside and renamed into
-// place, so a reader never sees a half-written shard; on an error none is.
+// each file comes out sorted, leaving out the duplicates settings.dedup
+// finds and listing them in `<out_dir>/dropped.ndjson`. Files are written
+// beside and renamed into place, so a reader never sees a half-written
+// shard; on an error none is.
 [[nodiscard]] absl::StatusOr<ExportStats> ExportConversations(const ConversationScan& scan,
                                                               const std::string& job_id,
                                                               const std::string& out_dir,
@@ -84,6 +101,7 @@ using ConversationScan =
                                                           const std::string& job_id,
                                                           const std::string& out_dir,
                                                           ExportFormat format, int64_t shards,
+                                                          const DedupOptions& dedup,
                                                           nlohmann::ordered_json* report = nullptr);
 
 }  // namespace codi

@@ -45,7 +45,14 @@ int RunCommand(int argc, char** argv) {
   flags.Double("progress-every", "", &progress_every, "seconds between progress lines");
   flags.Bool("fsync", "CODI_FSYNC", &fsync,
              "fsync the WAL on every checkpoint (survives power loss; slower)");
+  DedupFlags dedup_flags;
+  AddDedupFlags(&flags, &dedup_flags);
   if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
+  const absl::StatusOr<DedupOptions> dedup = DedupOptionsFrom(dedup_flags);
+  if (!dedup.ok()) {
+    std::cerr << "codi run: " << dedup.status().message() << "\n";
+    return 2;
+  }
   if (flags.positional().size() != 1) {
     std::cerr << "codi run: expected one job file (see --help)\n";
     return 2;
@@ -186,7 +193,7 @@ int RunCommand(int argc, char** argv) {
     return 1;
   }
   auto progress_now = (*coordinator)->Progress(job_id);
-  auto written = WriteJobOutputs(*state->store, job_id, out_dir, *export_format);
+  auto written = WriteJobOutputs(*state->store, job_id, out_dir, *export_format, 0, *dedup);
   if (!written.ok()) {
     std::cerr << "codi run: " << written.status().message() << "\n";
     return 1;

@@ -13,6 +13,7 @@
 #include "common/base/status_macros.h"
 #include "common/method/graph_sampler.h"
 #include "common/method/usage.h"
+#include "common/quality/quality_signals.h"
 #include "coordinator/job_status.h"
 
 namespace codi {
@@ -85,9 +86,11 @@ absl::StatusOr<nlohmann::ordered_json> BuildJobReport(const StateStore& store,
   std::map<std::string, uint64_t> link_counts, phenomenon_counts;
   std::map<std::string, LengthStats> lengths;
   DistinctN distinct;
+  QualitySignals quality;
   uint64_t turns = 0, results = 0;
   CODI_RETURN_IF_ERROR(store.ScanResults(job_id, [&](const codi::v1::Conversation& c) {
     ++results;
+    quality.Add(c);
     for (const auto& t : c.turns()) {
       if (t.link().empty()) continue;  // the CONTEXT turn
       ++turns;
@@ -159,6 +162,7 @@ absl::StatusOr<nlohmann::ordered_json> BuildJobReport(const StateStore& store,
   r["distinct_n"] = {{"distinct_1", Ratio(distinct.seen[0].size(), distinct.total[0])},
                      {"distinct_2", Ratio(distinct.seen[1].size(), distinct.total[1])},
                      {"distinct_3", Ratio(distinct.seen[2].size(), distinct.total[2])}};
+  r["quality"] = quality.ToJson();
   return r;
 }
 
@@ -205,6 +209,7 @@ std::string FormatJobReport(const nlohmann::ordered_json& r) {
   const auto& dn = r["distinct_n"];
   out << "  diversity: distinct-1 " << dn["distinct_1"] << ", distinct-2 " << dn["distinct_2"]
       << ", distinct-3 " << dn["distinct_3"] << "\n";
+  if (r.contains("quality")) out << FormatQualitySignals(r["quality"]);
   return out.str();
 }
 

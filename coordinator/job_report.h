@@ -1,6 +1,7 @@
 // The per-job report (SPEC section 3): counts, failures by reason, tokens,
 // teacher calls and retries, link and phenomenon frequencies against the
-// graph's expected ones, turn length statistics, distinct-n diversity.
+// graph's expected ones, turn length statistics, distinct-n diversity, and
+// the quality signals (common/quality/quality_signals.h) under "quality".
 // Built by one pass over the job's stored results and conversation records.
 #pragma once
 

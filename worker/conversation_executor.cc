@@ -166,6 +166,7 @@ ExecutionOutcome ExecuteConversation(const JobContext& job, const codi::v1::Leas
     for (const auto& p : plan.phenomena) turn->add_phenomena(p);
     turn->set_seed_item(plan.seed_item);
     turn->set_regenerations(static_cast<uint32_t>(usage.regenerations()));
+    *turn->mutable_usage() = usage;
     *report.mutable_usage() = usage;
     absl::Status status =
         CallWithinLease(job.clock(), lease, stop, [&] { return source.ReportTurn(report); });

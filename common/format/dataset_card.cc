@@ -113,6 +113,18 @@ void WriteReport(const nlohmann::ordered_json& r, std::ostringstream& out) {
       << "| distinct-1 / 2 / 3 | " << Figure(r, "distinct_n", "distinct_1") << " / "
       << Figure(r, "distinct_n", "distinct_2") << " / " << Figure(r, "distinct_n", "distinct_3")
       << " |\n";
+  if (r.contains("quality") && r["quality"].contains("duplicates")) {
+    const nlohmann::ordered_json d =
+        r["quality"]["duplicates"].value("conversations", nlohmann::ordered_json::object());
+    out << "| duplicate conversations in the job (exact / near) | "
+        << d.value("exact_duplicates", 0) << " / " << d.value("near_duplicates", 0) << " |\n";
+  }
+  if (r.contains("quality") && r["quality"].contains("grounding")) {
+    for (const auto& [role, g] : r["quality"]["grounding"].items()) {
+      out << "| " << Cell(role) << " turns grounded in the document (share) | "
+          << g.value("grounded_share", 0.0) << " |\n";
+    }
+  }
   if (r.contains("turn_lengths") && r["turn_lengths"].is_object()) {
     for (const auto& [role, s] : r["turn_lengths"].items()) {
       if (!s.contains("mean_chars")) continue;
@@ -189,6 +201,19 @@ std::string DatasetCardMarkdown(const DatasetCardFacts& facts) {
       mapping.push_back(absl::StrCat(role, " -> ", chat_role));
     }
     out << "\nChat roles: " << absl::StrJoin(mapping, ", ") << ".\n";
+  }
+  out << "\nDeduplication: ";
+  if (facts.dedup == "off") {
+    out << "off (every finished conversation is written).\n";
+  } else {
+    out << "`" << facts.dedup << "`"
+        << (facts.dedup == "near" ? absl::StrCat(" (estimated Jaccard similarity of word "
+                                                 "3-shingles at least ",
+                                                 facts.near_threshold, ")")
+                                  : std::string(" (equal normalised text)"))
+        << " over the generated turns, keeping the first in (document id, sample) order: "
+        << facts.dropped_exact << " exact and " << facts.dropped_near
+        << " near duplicates dropped, listed in `dropped.ndjson`.\n";
   }
 
   out << "\n## How it was made\n\n"

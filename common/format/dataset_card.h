@@ -31,7 +31,14 @@ struct DatasetCardFacts {
   // Licence id for the front matter (the spec's output.license or its default).
   std::string license;
   std::string codi_version;
+  // Conversations written, duplicates dropped not included.
   uint64_t conversations = 0;
+  // Dedup at export: "off", "exact" or "near", the near-duplicate
+  // threshold, and how many of each kind were dropped (dropped.ndjson).
+  std::string dedup = "off";
+  double near_threshold = 0;
+  uint64_t dropped_exact = 0;
+  uint64_t dropped_near = 0;
   // The shard files, as paths; the card names them relative to its folder.
   std::vector<std::string> files;
 };

@@ -31,6 +31,7 @@ FORBIDDEN = {
     "codi_method": ["gRPC::grpc++", "RocksDB::rocksdb", "codi_teacher", "PkgConfig::HTTPLIB"],
     "codi_spec": ["gRPC::grpc++", "RocksDB::rocksdb", "codi_teacher"],
     "codi_format": ["gRPC::grpc++", "RocksDB::rocksdb"],
+    "codi_quality": ["gRPC::grpc++", "RocksDB::rocksdb", "codi_teacher", "codi_storage"],
     "codi_teacher": ["codi_proto", "gRPC::grpc++", "RocksDB::rocksdb"],
     "codi_eval": ["codi_proto", "gRPC::grpc++", "RocksDB::rocksdb", "codi_storage",
                   "codi_service"],

@@ -438,7 +438,7 @@ def section_million(args, procs, rows):
                     export_dir], check=True, capture_output=True, timeout=args.million_timeout_s)
     keys, lines = set(), 0
     for name in os.listdir(export_dir):
-        if not name.endswith(".jsonl") or name == "dropped.jsonl":
+        if not name.endswith(".jsonl"):
             continue
         with open(os.path.join(export_dir, name)) as f:
             for line in f:
