@@ -270,9 +270,18 @@ std::string RenderValue(const Json& v, int depth) {
   return "<p>" + ScalarHtml(v) + "</p>";
 }
 
+// An id or class name from data: letters, digits, '-' and '_' kept, the rest '-'.
+std::string SafeName(const std::string& text) {
+  std::string out = ShortenText(text, 64);
+  for (char& c : out) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '-';
+  }
+  return out;
+}
+
 std::string Section(const std::string& id, const std::string& title, const std::string& intro,
                     const std::string& body) {
-  return "<section id=\"" + HtmlEscape(id) + "\"><h2>" + HtmlEscape(title) + "</h2>" +
+  return "<section id=\"" + SafeName(id) + "\"><h2>" + HtmlEscape(title) + "</h2>" +
          (intro.empty() ? "" : "<p class=\"intro\">" + HtmlEscape(intro) + "</p>") + body +
          "</section>\n";
 }

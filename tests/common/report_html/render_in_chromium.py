@@ -127,7 +127,7 @@ class Chromium:
         return env
 
     def screenshot(self, html, png):
-        r = run(self._argv([f"--screenshot={png}", "--window-size=900,2400",
+        r = run(self._argv([f"--screenshot={png}", "--window-size=900,2000",
                             "--hide-scrollbars", "file://" + html]),
                 CHROMIUM_TIMEOUT_S, env=self.env())
         if not os.path.exists(png):
