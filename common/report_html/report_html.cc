@@ -439,8 +439,7 @@ std::string RenderReportHtml(const ReportHtmlInput& input) {
       "</style></head>\n<body>\n<header><h1>" + HtmlEscape(title);
   if (const Json* s = Field(r, "state"); s != nullptr && s->is_string()) {
     const std::string state = s->get<std::string>();
-    out +=
-        " <span class=\"state state-" + HtmlEscape(state) + "\">" + HtmlEscape(state) + "</span>";
+    out += " <span class=\"state state-" + SafeName(state) + "\">" + HtmlEscape(state) + "</span>";
   }
   out += "</h1>";
   if (const Json* f = Field(r, "failure"); f != nullptr && !f->is_null()) {
