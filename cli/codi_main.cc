@@ -14,6 +14,7 @@
 #include "common/base/version.h"
 #include "common/format/text_import.h"
 #include "common/quality/deduplicator.h"
+#include "common/report_html/report_html.h"
 #include "common/security/roles.h"
 #include "common/security/token_table.h"
 #include "common/spec/job_spec_loader.h"
@@ -33,6 +34,8 @@ constexpr char kUsage[] =
     "  codi export JOB_ID --out DIR [--format jsonl|brackets|chat] [--dedup off|exact|near]\n"
     "              (--coordinator HOST:PORT | --state DIR)\n"
     "  codi report JOB_ID --state DIR [--json]\n"
+    "  codi report JOB_ID (--state DIR | --coordinator HOST:PORT) --html FILE [--eval EVAL_JSON]\n"
+    "  codi report --from out/JOB/report.json --html FILE [--eval EVAL_JSON]\n"
     "  codi import-coqa FILE --out DOCS.jsonl\n"
     "  codi import-quac FILE --out DOCS.jsonl\n"
     "  codi import-text FILE|DIR... --out DOCS.jsonl [--chunk-chars N] [--overlap-chars N]\n"
@@ -135,37 +138,118 @@ int ExportCommand(int argc, char** argv) {
       ExportStoredJob(*state->store, job_id, out_dir, *export_format, shards, *dedup), out_dir);
 }
 
+// `codi report`: a job's report from the local state, the coordinator or a
+// report.json, printed as text or JSON, or written as an HTML page with an
+// eval's scores beside it.
 int ReportCommand(int argc, char** argv) {
-  FlagSet flags("codi report", "print a job's report");
+  FlagSet flags("codi report", "print a job's report, or write it as an HTML page");
   flags.AddUsage("codi report JOB_ID (--coordinator HOST:PORT | --state DIR) [--json]");
-  std::string state_dir;
+  flags.AddUsage(
+      "codi report JOB_ID (--coordinator HOST:PORT | --state DIR) --html FILE [--eval EVAL_JSON]");
+  flags.AddUsage("codi report --from REPORT_JSON --html FILE [--eval EVAL_JSON]");
+  flags.AddUsage("codi report --eval EVAL_JSON --html FILE");
+  std::string state_dir, html_path, from_path, eval_path;
   CoordinatorFlags coordinator;
   bool json = false;
   AddStateFlag(&flags, &state_dir);
   AddCoordinatorFlags(&flags, &coordinator, "instead of --state");
   flags.Bool("json", "", &json, "print the report as JSON");
+  flags.String("html", "", &html_path,
+               "write the report as one self-contained HTML page (charts, no network) to FILE");
+  flags.String("from", "", &from_path,
+               "read the report from a report.json (codi run writes out/<job>/report.json) "
+               "instead of a job");
+  flags.String("eval", "", &eval_path,
+               "add an eval's scores and per-turn curve (codi eval's DIR/eval.json) to the page");
   if (auto r = flags.Parse(argc, argv, 2); r != FlagSet::kOk) return r == FlagSet::kHelp ? 0 : 2;
-  if (flags.positional().size() != 1 || state_dir.empty() == coordinator.address.empty()) {
-    std::cerr << "codi report: expected JOB_ID and one of --state DIR or --coordinator HOST:PORT "
-                 "(see --help)\n";
+  const bool has_job = flags.positional().size() == 1;
+  const int sources = (state_dir.empty() ? 0 : 1) + (coordinator.address.empty() ? 0 : 1);
+  const bool job_ok = has_job && sources == 1 && from_path.empty();
+  const bool from_ok = flags.positional().empty() && sources == 0 && !from_path.empty();
+  const bool eval_only =
+      flags.positional().empty() && sources == 0 && from_path.empty() && !eval_path.empty();
+  if (!job_ok && !from_ok && !eval_only) {
+    std::cerr << "codi report: expected JOB_ID and one of --state DIR or --coordinator HOST:PORT, "
+                 "or --from REPORT_JSON (see --help)\n";
     return 2;
   }
-  if (!coordinator.address.empty()) return RemoteReport(coordinator, flags.positional()[0], json);
-  if (!std::filesystem::exists(state_dir)) {
-    std::cerr << "codi report: state directory " << state_dir << " does not exist\n";
+  if (html_path.empty() && (!from_path.empty() || !eval_path.empty())) {
+    std::cerr << "codi report: --from and --eval make an HTML page: add --html FILE\n";
     return 2;
   }
-  auto state = OpenLocalState(state_dir, false);
-  if (!state.ok()) {
-    std::cerr << "codi report: " << state.status().message() << "\n";
+  if (json && !html_path.empty()) {
+    std::cerr << "codi report: give --json or --html, not both\n";
+    return 2;
+  }
+  std::optional<nlohmann::ordered_json> eval;
+  if (!eval_path.empty()) {
+    auto loaded = ReadJsonFile(eval_path);
+    if (!loaded.ok()) {
+      std::cerr << "codi report: --eval: " << loaded.status().message() << "\n";
+      return 2;
+    }
+    eval = *std::move(loaded);
+  }
+
+  std::optional<nlohmann::ordered_json> report;
+  std::string text, source;
+  if (!from_path.empty()) {
+    auto loaded = ReadJsonFile(from_path);
+    if (!loaded.ok()) {
+      std::cerr << "codi report: --from: " << loaded.status().message() << "\n";
+      return 2;
+    }
+    report = *std::move(loaded);
+    source = from_path;
+  } else if (!coordinator.address.empty()) {
+    int code = 0;
+    auto response = FetchRemoteReport(coordinator, flags.positional()[0], &code);
+    if (!response.has_value()) return code;
+    if (json) {
+      std::cout << response->report_json() << "\n";
+      return 0;
+    }
+    text = response->report_text();
+    auto parsed = nlohmann::ordered_json::parse(response->report_json(), nullptr,
+                                                /*allow_exceptions=*/false);
+    if (parsed.is_discarded()) {
+      std::cerr << "codi report: the coordinator's report is not valid JSON\n";
+      return 1;
+    }
+    report = std::move(parsed);
+    source = "coordinator " + coordinator.address;
+  } else if (has_job) {
+    if (!std::filesystem::exists(state_dir)) {
+      std::cerr << "codi report: state directory " << state_dir << " does not exist\n";
+      return 2;
+    }
+    auto state = OpenLocalState(state_dir, false);
+    if (!state.ok()) {
+      std::cerr << "codi report: " << state.status().message() << "\n";
+      return 1;
+    }
+    auto built = BuildJobReport(*state->store, flags.positional()[0]);
+    if (!built.ok()) {
+      std::cerr << "codi report: " << built.status().message() << "\n";
+      return built.status().code() == absl::StatusCode::kNotFound ? 2 : 1;
+    }
+    report = *std::move(built);
+    text = FormatJobReport(*report);
+    source = "state " + state_dir;
+  }
+
+  if (html_path.empty()) {
+    std::cout << (json ? report->dump(2) + "\n" : text);
+    return 0;
+  }
+  const ReportHtmlInput input{.report = report.has_value() ? &*report : nullptr,
+                              .eval = eval.has_value() ? &*eval : nullptr,
+                              .source = source};
+  if (auto written = WriteReportHtml(html_path, input); !written.ok()) {
+    std::cerr << "codi report: " << written.message() << "\n";
     return 1;
   }
-  auto report = BuildJobReport(*state->store, flags.positional()[0]);
-  if (!report.ok()) {
-    std::cerr << "codi report: " << report.status().message() << "\n";
-    return report.status().code() == absl::StatusCode::kNotFound ? 2 : 1;
-  }
-  std::cout << (json ? report->dump(2) + "\n" : FormatJobReport(*report));
+  std::cout << "wrote " << html_path << "\n";
   return 0;
 }
 

@@ -317,18 +317,25 @@ int RemoteExport(const CoordinatorFlags& coordinator, const std::string& job_id,
   return PrintExportResult(stats, out_dir);
 }
 
-int RemoteReport(const CoordinatorFlags& coordinator, const std::string& job_id, bool json) {
+std::optional<codi::v1::ReportResponse> FetchRemoteReport(const CoordinatorFlags& coordinator,
+                                                          const std::string& job_id,
+                                                          int* exit_code) {
   auto stub = Connect("report", coordinator);
-  if (stub == nullptr) return 2;
+  if (stub == nullptr) {
+    *exit_code = 2;
+    return std::nullopt;
+  }
   grpc::ClientContext context;
   SetDeadline(&context, coordinator, 300);
   codi::v1::JobRef ref;
   ref.set_job_id(job_id);
   codi::v1::ReportResponse response;
   grpc::Status rpc = stub->GetReport(&context, ref, &response);
-  if (!rpc.ok()) return Fail("report", coordinator.address, rpc);
-  std::cout << (json ? response.report_json() + "\n" : response.report_text());
-  return 0;
+  if (!rpc.ok()) {
+    *exit_code = Fail("report", coordinator.address, rpc);
+    return std::nullopt;
+  }
+  return response;
 }
 
 }  // namespace codi

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "cli/cli_flags.h"
 #include "cli/result_exporter.h"
+#include "codi/v1/service.pb.h"
 
 namespace codi {
 
@@ -19,7 +21,11 @@ int CancelCommand(int argc, char** argv);
 int RemoteExport(const CoordinatorFlags& coordinator, const std::string& job_id,
                  const std::string& out_dir, ExportFormat format, int64_t shards,
                  const DedupOptions& dedup);
-// `codi report JOB_ID --coordinator HOST:PORT [--json]`
-int RemoteReport(const CoordinatorFlags& coordinator, const std::string& job_id, bool json);
+// `codi report JOB_ID --coordinator HOST:PORT`: the coordinator's report of
+// the job (JSON and text), or nullopt after one line on stderr, with the exit
+// code in *exit_code.
+std::optional<codi::v1::ReportResponse> FetchRemoteReport(const CoordinatorFlags& coordinator,
+                                                          const std::string& job_id,
+                                                          int* exit_code);
 
 }  // namespace codi

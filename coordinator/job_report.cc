@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "common/base/status_macros.h"
@@ -20,7 +21,29 @@ namespace codi {
 namespace {
 
 struct LengthStats {
-  std::vector<uint32_t> chars;
+  static constexpr uint32_t kMaxBuckets = 12;
+  std::vector<uint32_t> chars;  // sorted by ToJson
+  // Counts per bucket of equal width ("0-49": 12, "50-99": 30, ...), the width
+  // 1, 2 or 5 times a power of ten so that at most kMaxBuckets cover the
+  // longest turn; the HTML report draws it.
+  static uint64_t BucketWidth(uint64_t max) {
+    for (uint64_t power = 1;; power *= 10) {
+      for (uint64_t step : {1, 2, 5}) {
+        if (max / (step * power) < kMaxBuckets) return step * power;
+      }
+    }
+  }
+  nlohmann::ordered_json Histogram() const {
+    const uint64_t width = BucketWidth(chars.back());
+    std::vector<uint64_t> counts(chars.back() / width + 1, 0);
+    for (uint32_t c : chars) ++counts[c / width];
+    nlohmann::ordered_json h = nlohmann::ordered_json::object();
+    for (size_t b = 0; b < counts.size(); ++b) {
+      const uint64_t lo = b * width;
+      h[absl::StrCat(lo, "-", lo + width - 1)] = counts[b];
+    }
+    return h;
+  }
   nlohmann::ordered_json ToJson() {
     nlohmann::ordered_json j;
     j["count"] = chars.size();
@@ -32,6 +55,7 @@ struct LengthStats {
     j["p50_chars"] = chars[chars.size() / 2];
     j["p90_chars"] = chars[std::min(chars.size() - 1, chars.size() * 9 / 10)];
     j["max_chars"] = chars.back();
+    j["histogram_chars"] = Histogram();
     return j;
   }
 };

@@ -13,6 +13,9 @@ PACKAGES=(
   procps openssl
   clang
   python3 python3-yaml python3-kubernetes
+  # headless Chromium opens `codi report --html` pages in ReportHtml.RendersInHeadlessChromium
+  # (about 115 MB to download, 360 MB on disk); fonts-liberation gives it text to draw
+  chromium fonts-liberation
 )
 
 missing=()

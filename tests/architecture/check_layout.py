@@ -40,6 +40,8 @@ FORBIDDEN = {
     "codi_storage": ["gRPC::grpc++", "codi_teacher"],
     "codi_worker": ["RocksDB::rocksdb", "codi_storage", "yaml-cpp"],
     "codi_security": ["codi_proto", "RocksDB::rocksdb", "codi_storage", "codi_service"],
+    "codi_report_html": ["codi_proto", "gRPC::grpc++", "RocksDB::rocksdb", "codi_storage",
+                         "codi_coordinator"],
 }
 CLOCK_DIRS = ["coordinator", "worker", "cli"]
 CLOCK_CALLS = re.compile(r"absl::(Now|SleepFor)\s*\(")

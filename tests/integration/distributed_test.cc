@@ -336,6 +336,16 @@ TEST(Distributed, RunsAJobWhoseDocumentsAreStreamedFromTheClient) {
   out = cluster.Codi({"report", job, "--coordinator", cluster.address()}, &code);
   ASSERT_EQ(code, 0) << out;
   EXPECT_NE(out.find("12 done"), std::string::npos) << out;
+  // The same report as an HTML page (headless Chromium draws one in
+  // tests/common/report_html/render_in_chromium.py).
+  out = cluster.Codi(
+      {"report", job, "--coordinator", cluster.address(), "--html", dir.File("report.html")},
+      &code);
+  ASSERT_EQ(code, 0) << out;
+  const std::string html = ReadFile(dir.File("report.html"));
+  EXPECT_NE(html.find("<title>codi report: " + job + "</title>"), std::string::npos);
+  EXPECT_NE(html.find("<svg class=\"chart hbar\""), std::string::npos);
+  EXPECT_NE(html.find("from coordinator " + cluster.address()), std::string::npos);
   EXPECT_FALSE(cluster.AnyTokenLogged());
 }
 
