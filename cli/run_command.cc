@@ -155,12 +155,12 @@ int RunCommand(int argc, char** argv) {
   };
   snapshot();  // the baseline: the first line's rates are over its first interval
   // Prints every `every` until the run ends; the end wakes it at once.
-  absl::Mutex finished_mu;
+  Mutex finished_mu;
   bool finished = false;
   std::thread progress_thread([&] {
     if (progress == "none") return;
     const absl::Duration every = bar ? absl::Milliseconds(250) : absl::Seconds(progress_every);
-    absl::MutexLock lock(&finished_mu);
+    MutexLock lock(&finished_mu);
     while (
         !clock->AwaitWithDeadline(&finished_mu, absl::Condition(&finished), clock->Now() + every)) {
       printer.Print(snapshot(), clock->Now());
@@ -168,7 +168,7 @@ int RunCommand(int argc, char** argv) {
   });
   absl::Status run_status = runtime.Run();
   {
-    absl::MutexLock lock(&finished_mu);
+    MutexLock lock(&finished_mu);
     finished = true;
   }
   progress_thread.join();

@@ -3,9 +3,9 @@
 #include <filesystem>
 #include <iostream>
 
-#include "absl/synchronization/notification.h"
 #include "common/base/flags.h"
 #include "common/base/logging.h"
+#include "common/base/mutex.h"
 #include "common/security/security_flags.h"
 #include "common/service/metrics_server.h"
 #include "common/service/server_flags.h"
@@ -168,7 +168,7 @@ int main(int argc, char** argv) {
               << health_port << std::endl;
   }
   // Set before the listener below so that health follows the store from now on.
-  absl::Mutex health_mu;
+  codi::Mutex health_mu;
   bool stopping = false;
   auto set_serving = [&](bool serving) {
     for (grpc::Server* s : {server.get(), health_server.get()}) {
@@ -179,7 +179,7 @@ int main(int argc, char** argv) {
     }
   };
   store_health.AddListener([&](bool healthy) {
-    absl::MutexLock lock(&health_mu);
+    codi::MutexLock lock(&health_mu);
     if (!stopping) set_serving(healthy);
   });
   codi::MetricsServer metrics_server(
@@ -188,7 +188,7 @@ int main(int argc, char** argv) {
   codi::Log(codi::LogLevel::kInfo, "coordinator_started",
             {{"listen", host + ":" + std::to_string(port)}, {"state", state_dir}});
 
-  absl::Notification stop;
+  codi::Notification stop;
   codi::WatchTerminationSignals([&](int) {
     if (!stop.HasBeenNotified()) stop.Notify();
   });
@@ -200,7 +200,7 @@ int main(int argc, char** argv) {
   codi::Log(codi::LogLevel::kInfo, "coordinator_stopping", {});
   // Readiness first: probes see NOT_SERVING while in-flight calls finish.
   {
-    absl::MutexLock lock(&health_mu);
+    codi::MutexLock lock(&health_mu);
     stopping = true;
     set_serving(false);
   }

@@ -32,7 +32,7 @@ CoordinatorServiceImpl::CoordinatorServiceImpl(JobCoordinator* coordinator, Stat
       max_watches_(max_watches) {}
 
 void CoordinatorServiceImpl::StopWatches() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   stopping_ = true;
 }
 
@@ -99,7 +99,7 @@ grpc::Status CoordinatorServiceImpl::WatchJob(grpc::ServerContext* context,
                                               const codi::v1::WatchJobRequest* request,
                                               grpc::ServerWriter<codi::v1::JobStatus>* writer) {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (max_watches_ > 0 && watches_ >= max_watches_) {
       return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                           absl::StrCat(watches_,
@@ -109,7 +109,7 @@ grpc::Status CoordinatorServiceImpl::WatchJob(grpc::ServerContext* context,
     ++watches_;
   }
   absl::Cleanup release = [this] {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     --watches_;
   };
   const absl::Duration interval = absl::Milliseconds(
@@ -123,7 +123,7 @@ grpc::Status CoordinatorServiceImpl::WatchJob(grpc::ServerContext* context,
     if (!writer->Write(status)) return grpc::Status::OK;  // the client went away
     if (progress->state != codi::v1::JOB_STATE_RUNNING) return grpc::Status::OK;
     // The next update is due after `interval`; server shutdown ends it early.
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     clock_->AwaitWithDeadline(&mu_, absl::Condition(&stopping_), clock_->Now() + interval);
     if (stopping_ || context->IsCancelled()) return grpc::Status::OK;
   }

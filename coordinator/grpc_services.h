@@ -5,9 +5,9 @@
 
 #include <string>
 
-#include "absl/synchronization/mutex.h"
 #include "codi/v1/service.grpc.pb.h"
 #include "common/base/clock.h"
+#include "common/base/mutex.h"
 #include "coordinator/document_uploads.h"
 #include "coordinator/job_coordinator.h"
 #include "coordinator/state_store.h"
@@ -49,7 +49,7 @@ class CoordinatorServiceImpl final : public codi::v1::CoordinatorService::Servic
   DocumentUploads* uploads_;
   Clock* clock_;
   const size_t max_watches_;
-  absl::Mutex mu_;
+  Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   size_t watches_ ABSL_GUARDED_BY(mu_) = 0;
 };

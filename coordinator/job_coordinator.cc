@@ -34,7 +34,7 @@ absl::StatusOr<std::unique_ptr<JobCoordinator>> JobCoordinator::Create(StateStor
     records.push_back(job);
     return true;
   }));
-  absl::MutexLock lock(&c->mu_);
+  MutexLock lock(&c->mu_);
   for (const auto& record : records) CODI_RETURN_IF_ERROR(c->LoadJob(record));
   return c;
 }
@@ -110,7 +110,7 @@ absl::StatusOr<std::string> JobCoordinator::SubmitJob(const codi::v1::JobSpec& s
   if (origin == DocumentsOrigin::kCaller && !options_.documents_root.empty()) {
     CODI_ASSIGN_OR_RETURN(documents_path, ConfinedPath(options_.documents_root, documents_path));
   }
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::string job_id = job_id_in;
   if (job_id.empty()) {
     job_id = absl::StrCat(spec.name(), "-",
@@ -301,7 +301,7 @@ absl::Status JobCoordinator::ExpireLeases(Job& job, absl::Time now) {
 
 absl::StatusOr<codi::v1::LeaseResponse> JobCoordinator::Lease(
     const codi::v1::LeaseRequest& request) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   const absl::Time deadline = clock_->Now() + absl::Milliseconds(request.wait_ms());
   while (true) {
     const uint64_t seen = work_generation_;
@@ -358,7 +358,7 @@ absl::Time JobCoordinator::NextLeaseExpiry() const {
 }
 
 void JobCoordinator::CancelWaits() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   stop_waits_ = true;
 }
 
@@ -598,7 +598,7 @@ std::vector<absl::Status> JobCoordinator::ReportMany(
   std::vector<Staged> staged;
   WriteBatch batch;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     for (size_t i = 0; i < turns.size(); ++i) {
       statuses[i] = StageTurn(*turns[i], i, batch, staged);
     }
@@ -609,7 +609,7 @@ std::vector<absl::Status> JobCoordinator::ReportMany(
   }
   if (staged.empty()) return statuses;
   const absl::Status written = store_->Commit(std::move(batch), "report");
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   for (const Staged& s : staged) {
     statuses[s.slot] = written;
     ApplyStaged(s, written);
@@ -655,7 +655,7 @@ absl::Status JobCoordinator::MaybeComplete(Job& job) {
 }
 
 absl::Status JobCoordinator::Release(const codi::v1::ReleaseRequest& request) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::vector<std::pair<ConversationId, ConversationRecord>> released;
   std::vector<Job*> owners;
   for (int i = 0; i < request.keys_size(); ++i) {
@@ -687,7 +687,7 @@ absl::Status JobCoordinator::Release(const codi::v1::ReleaseRequest& request) {
 
 absl::StatusOr<codi::v1::HeartbeatResponse> JobCoordinator::Heartbeat(
     const codi::v1::HeartbeatRequest& request) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   codi::v1::HeartbeatResponse response;
   if (!request.worker_id().empty()) workers_seen_[request.worker_id()] = clock_->Now();
   const absl::Time expires = clock_->Now() + options_.lease_ttl;
@@ -705,7 +705,7 @@ absl::StatusOr<codi::v1::HeartbeatResponse> JobCoordinator::Heartbeat(
 
 absl::StatusOr<codi::v1::JobSpecResponse> JobCoordinator::GetJobSpec(
     const codi::v1::JobSpecRequest& request) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto it = jobs_.find(request.job_id());
   if (it == jobs_.end()) return absl::NotFoundError("unknown job " + request.job_id());
   codi::v1::JobSpecResponse response;
@@ -714,7 +714,7 @@ absl::StatusOr<codi::v1::JobSpecResponse> JobCoordinator::GetJobSpec(
 }
 
 absl::StatusOr<JobProgress> JobCoordinator::Progress(const std::string& job_id) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto it = jobs_.find(job_id);
   if (it == jobs_.end()) return absl::NotFoundError("unknown job " + job_id);
   const Job& job = *it->second;
@@ -748,7 +748,7 @@ absl::StatusOr<JobProgress> JobCoordinator::Progress(const std::string& job_id) 
 }
 
 absl::Status JobCoordinator::Cancel(const std::string& job_id) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto it = jobs_.find(job_id);
   if (it == jobs_.end()) return absl::NotFoundError("unknown job " + job_id);
   Job& job = *it->second;
@@ -769,7 +769,7 @@ absl::Status JobCoordinator::Cancel(const std::string& job_id) {
 }
 
 size_t JobCoordinator::WorkersSeenWithin(absl::Duration window) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   const absl::Time since = clock_->Now() - window;
   size_t n = 0;
   for (auto it = workers_seen_.begin(); it != workers_seen_.end();) {
@@ -784,7 +784,7 @@ size_t JobCoordinator::WorkersSeenWithin(absl::Duration window) {
 }
 
 std::vector<std::string> JobCoordinator::JobIds() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return job_order_;
 }
 

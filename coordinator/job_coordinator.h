@@ -30,10 +30,10 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "codi/v1/state.pb.h"
 #include "common/base/clock.h"
+#include "common/base/mutex.h"
 #include "common/format/document_jsonl.h"
 #include "common/method/graph_sampler.h"
 #include "common/method/usage.h"
@@ -219,7 +219,7 @@ class JobCoordinator : public WorkSource {
   StateStore* store_;
   CoordinatorOptions options_;
   Clock* clock_;
-  absl::Mutex mu_;
+  Mutex mu_;
   absl::flat_hash_map<std::string, std::unique_ptr<Job>> jobs_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> job_order_ ABSL_GUARDED_BY(mu_);  // round-robin leasing
   size_t next_job_ ABSL_GUARDED_BY(mu_) = 0;

@@ -39,11 +39,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "codi/v1/conversation.pb.h"
 #include "codi/v1/state.pb.h"
 #include "common/base/clock.h"
+#include "common/base/mutex.h"
 #include "common/storage/kv_store.h"
 #include "common/storage/proto_table.h"
 
@@ -140,7 +140,7 @@ class StateStore {
   Clock* clock_;
   std::function<void(absl::Duration)> write_observer_;
   std::function<void(std::string_view, const absl::Status&)> status_observer_;
-  absl::Mutex commit_mu_;
+  Mutex commit_mu_;
   // Batches waiting for the next group, and whether a group is being written.
   std::vector<PendingWrite*> queue_ ABSL_GUARDED_BY(commit_mu_);
   bool writing_ ABSL_GUARDED_BY(commit_mu_) = false;

@@ -15,7 +15,7 @@ StoreHealth::~StoreHealth() { Stop(); }
 
 void StoreHealth::Stop() {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     stop_ = true;
   }
   if (prober_.joinable()) prober_.join();
@@ -24,7 +24,7 @@ void StoreHealth::Stop() {
 void StoreHealth::AddListener(Listener listener) {
   bool healthy;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     listeners_.push_back(listener);
     healthy = healthy_;
   }
@@ -32,12 +32,12 @@ void StoreHealth::AddListener(Listener listener) {
 }
 
 bool StoreHealth::healthy() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return healthy_;
 }
 
 std::string StoreHealth::reason() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return reason_;
 }
 
@@ -47,7 +47,7 @@ void StoreHealth::Observe(std::string_view operation, const absl::Status& status
   if (!status.ok() && observer_ != nullptr) observer_->StoreWriteFailed(operation);
   std::vector<Listener> listeners;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (status.ok() == healthy_) return;
     healthy_ = status.ok();
     reason_ = status.ok() ? "" : std::string(status.message());
@@ -69,7 +69,7 @@ void StoreHealth::Observe(std::string_view operation, const absl::Status& status
 }
 
 void StoreHealth::ProbeLoop() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   while (!stop_) {
     if (healthy_) {
       mu_.Await(absl::Condition(

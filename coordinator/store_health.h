@@ -19,9 +19,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/base/clock.h"
+#include "common/base/mutex.h"
 #include "coordinator/coordinator_observer.h"
 #include "coordinator/state_store.h"
 
@@ -57,7 +57,7 @@ class StoreHealth {
   Clock* clock_;
   CoordinatorObserver* observer_;
   const absl::Duration probe_interval_;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::vector<Listener> listeners_ ABSL_GUARDED_BY(mu_);
   bool healthy_ ABSL_GUARDED_BY(mu_) = true;
   std::string reason_ ABSL_GUARDED_BY(mu_);

@@ -69,7 +69,7 @@ absl::StatusOr<codi::v1::LeaseResponse> GrpcWorkSource::LeaseCall(
   codi::v1::LeaseRequest request = request_in;
   grpc::ClientContext context;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (cancelled_) request.set_wait_ms(0);
     waiting_.insert(&context);
   }
@@ -78,7 +78,7 @@ absl::StatusOr<codi::v1::LeaseResponse> GrpcWorkSource::LeaseCall(
   codi::v1::LeaseResponse response;
   grpc::Status status = stub_->Lease(&context, request, &response);
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     waiting_.erase(&context);
   }
   if (!status.ok()) return FromGrpcStatus(status);
@@ -133,7 +133,7 @@ void GrpcWorkSource::SendLeases(const std::vector<PendingLease*>& group) {
 }
 
 void GrpcWorkSource::CancelWaits() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   cancelled_ = true;
   for (grpc::ClientContext* context : waiting_) context->TryCancel();
 }

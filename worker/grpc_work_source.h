@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "codi/v1/service.grpc.pb.h"
+#include "common/base/mutex.h"
 #include "common/service/work_source.h"
 #include "grpcpp/security/credentials.h"
 
@@ -58,16 +58,16 @@ class GrpcWorkSource : public WorkSource {
 
   std::unique_ptr<codi::v1::WorkService::Stub> stub_;
   absl::Duration deadline_;
-  absl::Mutex mu_;
+  Mutex mu_;
   absl::flat_hash_set<grpc::ClientContext*> waiting_ ABSL_GUARDED_BY(mu_);
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
 
-  absl::Mutex report_mu_;
+  Mutex report_mu_;
   std::vector<PendingReport*> report_queue_ ABSL_GUARDED_BY(report_mu_);
   bool reporting_ ABSL_GUARDED_BY(report_mu_) = false;
   std::atomic<bool> batch_unsupported_{false};
 
-  absl::Mutex lease_mu_;
+  Mutex lease_mu_;
   std::vector<PendingLease*> lease_queue_ ABSL_GUARDED_BY(lease_mu_);
   bool leasing_ ABSL_GUARDED_BY(lease_mu_) = false;
 };

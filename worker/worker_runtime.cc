@@ -9,7 +9,7 @@ WorkerRuntime::WorkerRuntime(WorkSource* source, WorkerOptions options)
 
 WorkerRuntime::~WorkerRuntime() {
   Stop();
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   heartbeat_stop_ = true;
 }
 
@@ -21,7 +21,7 @@ void WorkerRuntime::Stop() {
 int WorkerRuntime::ReleaseHeld() {
   codi::v1::ReleaseRequest release;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     for (const auto& [text, held] : held_) {
       *release.add_keys() = held.first;
       release.add_epochs(held.second);
@@ -38,7 +38,7 @@ int WorkerRuntime::ReleaseHeld() {
 absl::StatusOr<std::shared_ptr<const JobContext>> WorkerRuntime::ContextFor(
     const std::string& job_id) {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (auto it = contexts_.find(job_id); it != contexts_.end()) return it->second;
   }
   codi::v1::JobSpecRequest request;
@@ -49,7 +49,7 @@ absl::StatusOr<std::shared_ptr<const JobContext>> WorkerRuntime::ContextFor(
   if (!teacher.ok()) return teacher.status();
   auto ctx = JobContext::Create(job_id, spec->spec(), *std::move(teacher), options_.clock);
   if (!ctx.ok()) return ctx.status();
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   contexts_[job_id] = *ctx;
   return *ctx;
 }
@@ -97,12 +97,12 @@ void WorkerRuntime::WorkLoop() {
         failed.set_reason("worker:job_context");
         failed.set_detail(std::string(ctx.status().message()));
         (void)source_->Finish(failed);
-        absl::MutexLock lock(&mu_);
+        MutexLock lock(&mu_);
         if (fatal_.ok()) fatal_ = ctx.status();
         continue;
       }
       {
-        absl::MutexLock lock(&mu_);
+        MutexLock lock(&mu_);
         held_[key] = {lease.key(), lease.epoch()};
       }
       WorkerObserver no_observer;
@@ -138,7 +138,7 @@ void WorkerRuntime::WorkLoop() {
           observer.ConversationEnded("lost");
           break;
       }
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       held_.erase(key);
     }
   }
@@ -150,7 +150,7 @@ void WorkerRuntime::HeartbeatLoop() {
     codi::v1::HeartbeatRequest request;
     request.set_worker_id(options_.worker_id);
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       clock.AwaitWithDeadline(&mu_, absl::Condition(&heartbeat_stop_),
                               clock.Now() + options_.heartbeat_interval);
       if (heartbeat_stop_) return;
@@ -176,11 +176,11 @@ absl::Status WorkerRuntime::Run() {
   for (auto& t : threads) t.join();
   stop_.store(true);
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     heartbeat_stop_ = true;  // every work thread returned: stop the heartbeat too
   }
   heartbeat.join();
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return fatal_;
 }
 

@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/base/clock.h"
+#include "common/base/mutex.h"
 #include "common/service/work_source.h"
 #include "common/teacher/teacher_client.h"
 #include "worker/conversation_executor.h"
@@ -78,7 +78,7 @@ class WorkerRuntime {
   WorkerOptions options_;
   WorkerCounters counters_;
   std::atomic<bool> stop_{false};
-  absl::Mutex mu_;
+  Mutex mu_;
   // Heartbeats go on after Stop() until the last conversation is done or
   // handed back, so a long drain does not let its leases expire.
   bool heartbeat_stop_ ABSL_GUARDED_BY(mu_) = false;

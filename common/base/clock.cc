@@ -11,7 +11,7 @@ class SystemClock final : public Clock {
  public:
   absl::Time Now() const override { return absl::Now(); }
   void SleepFor(absl::Duration d) override { absl::SleepFor(d); }
-  bool AwaitWithDeadline(absl::Mutex* mu, const absl::Condition& condition, absl::Time deadline)
+  bool AwaitWithDeadline(Mutex* mu, const absl::Condition& condition, absl::Time deadline)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) override {
     return mu->AwaitWithDeadline(condition, deadline);
   }
@@ -30,20 +30,20 @@ absl::Time FakeClock::Now() const { return absl::FromUnixNanos(now_ns_.load()); 
 
 void FakeClock::SleepFor(absl::Duration d) {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     sleeps_.push_back(d);
   }
   if (sleep_advances_.load()) Advance(d);
 }
 
-bool FakeClock::AwaitWithDeadline(absl::Mutex* mu, const absl::Condition& condition,
+bool FakeClock::AwaitWithDeadline(Mutex* mu, const absl::Condition& condition,
                                   absl::Time deadline) {
   // `mu` is let go while registering, so that Advance() (which holds mu_ and
   // then takes each registered mutex) never waits on a thread that waits on
   // it. Await checks the condition first, so nothing is missed meanwhile.
   mu->Unlock();
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     waiting_.push_back(mu);
   }
   mu->Lock();
@@ -57,7 +57,7 @@ bool FakeClock::AwaitWithDeadline(absl::Mutex* mu, const absl::Condition& condit
   const bool held = condition.Eval();
   mu->Unlock();
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     waiting_.erase(std::find(waiting_.begin(), waiting_.end(), mu));
   }
   mu->Lock();
@@ -65,28 +65,28 @@ bool FakeClock::AwaitWithDeadline(absl::Mutex* mu, const absl::Condition& condit
 }
 
 void FakeClock::Advance(absl::Duration d) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   now_ns_.fetch_add(absl::ToInt64Nanoseconds(d));
   // Wakes threads in AwaitWithDeadline: releasing a mutex makes absl
   // evaluate its waiters' conditions, which read the new time.
-  for (absl::Mutex* waiter : waiting_) {
+  for (Mutex* waiter : waiting_) {
     waiter->Lock();
     waiter->Unlock();
   }
 }
 
 int FakeClock::waiters() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return static_cast<int>(waiting_.size());
 }
 
 void FakeClock::ClearSleeps() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   sleeps_.clear();
 }
 
 std::vector<absl::Duration> FakeClock::sleeps() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return sleeps_;
 }
 

@@ -5,7 +5,7 @@
 //
 // Waiting is on a condition, not by polling: AwaitWithDeadline returns as soon
 // as the condition holds (re-checked whenever the mutex is released by any
-// thread, as absl::Mutex::Await does) or the deadline passes.
+// thread, as Mutex::Await does) or the deadline passes.
 #pragma once
 
 #include <atomic>
@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/base/mutex.h"
 
 namespace codi {
 
@@ -27,8 +27,8 @@ class Clock {
   // With `mu` held: waits until `condition` holds or Now() reaches
   // `deadline`, whichever comes first; `mu` is held again on return. Returns
   // whether the condition held.
-  virtual bool AwaitWithDeadline(absl::Mutex* mu, const absl::Condition& condition,
-                                 absl::Time deadline) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) = 0;
+  virtual bool AwaitWithDeadline(Mutex* mu, const absl::Condition& condition, absl::Time deadline)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) = 0;
 };
 
 // The system clock (absl::Now); thread-safe, never destroyed.
@@ -44,7 +44,7 @@ class FakeClock : public Clock {
 
   absl::Time Now() const override;
   void SleepFor(absl::Duration d) override;
-  bool AwaitWithDeadline(absl::Mutex* mu, const absl::Condition& condition, absl::Time deadline)
+  bool AwaitWithDeadline(Mutex* mu, const absl::Condition& condition, absl::Time deadline)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) override;
 
   void Advance(absl::Duration d);
@@ -61,10 +61,10 @@ class FakeClock : public Clock {
   // Read without a lock: conditions evaluated inside Advance() read it.
   std::atomic<int64_t> now_ns_;
   std::atomic<bool> sleep_advances_{true};
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   // Mutexes of threads in AwaitWithDeadline: Advance() locks and unlocks each
   // so that their conditions are evaluated again.
-  std::vector<absl::Mutex*> waiting_ ABSL_GUARDED_BY(mu_);
+  std::vector<Mutex*> waiting_ ABSL_GUARDED_BY(mu_);
   std::vector<absl::Duration> sleeps_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -28,7 +28,7 @@ absl::Status TokenAuthProcessor::Reload() {
   }
   const size_t tokens = table->size();
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     table_ = std::make_shared<const TokenTable>(*std::move(table));
   }
   Log(LogLevel::kInfo, "auth_tokens_reloaded",
@@ -49,7 +49,7 @@ grpc::Status TokenAuthProcessor::Process(const InputMetadata& auth_metadata, grp
   const absl::string_view token = View(it->second).substr(kBearer.size());
   std::shared_ptr<const TokenTable> table;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     table = table_;
   }
   const TokenEntry* entry = table->Find(token);

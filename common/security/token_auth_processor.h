@@ -18,7 +18,7 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
+#include "common/base/mutex.h"
 #include "common/security/token_table.h"
 #include "grpcpp/security/auth_metadata_processor.h"
 
@@ -40,7 +40,7 @@ class TokenAuthProcessor : public grpc::AuthMetadataProcessor {
 
  private:
   const std::string path_;
-  absl::Mutex mu_;
+  Mutex mu_;
   std::shared_ptr<const TokenTable> table_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -6,7 +6,7 @@ CircuitBreaker::CircuitBreaker(uint32_t failure_threshold, absl::Duration open_f
     : failure_threshold_(failure_threshold), open_for_(open_for) {}
 
 CircuitBreaker::Admission CircuitBreaker::Admit(absl::Time now) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (!open_) return Admission::kAllowed;
   if (now < reopens_at_ || probe_in_flight_) return Admission::kDenied;
   probe_in_flight_ = true;
@@ -14,7 +14,7 @@ CircuitBreaker::Admission CircuitBreaker::Admit(absl::Time now) {
 }
 
 void CircuitBreaker::RecordSuccess() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   consecutive_failures_ = 0;
   open_ = false;
   probe_in_flight_ = false;
@@ -22,7 +22,7 @@ void CircuitBreaker::RecordSuccess() {
 }
 
 void CircuitBreaker::RecordFailure(absl::Time now, bool was_probe) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (consecutive_failures_ < UINT32_MAX) ++consecutive_failures_;
   if (was_probe) probe_in_flight_ = false;
   if (open_) {
@@ -38,18 +38,18 @@ void CircuitBreaker::RecordFailure(absl::Time now, bool was_probe) {
 }
 
 CircuitBreaker::State CircuitBreaker::state(absl::Time now) const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (!open_) return State::kClosed;
   return now < reopens_at_ ? State::kOpen : State::kHalfOpen;
 }
 
 absl::Time CircuitBreaker::reopens_at() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return reopens_at_;
 }
 
 uint64_t CircuitBreaker::times_opened() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return times_opened_;
 }
 

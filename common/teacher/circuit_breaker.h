@@ -6,8 +6,8 @@
 #include <cstdint>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/base/mutex.h"
 
 namespace codi {
 
@@ -42,7 +42,7 @@ class CircuitBreaker {
  private:
   const uint32_t failure_threshold_;
   const absl::Duration open_for_;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   uint32_t consecutive_failures_ ABSL_GUARDED_BY(mu_) = 0;
   bool open_ ABSL_GUARDED_BY(mu_) = false;
   bool probe_in_flight_ ABSL_GUARDED_BY(mu_) = false;

@@ -15,7 +15,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "absl/synchronization/mutex.h"
+#include "common/base/mutex.h"
 #include "common/teacher/chat_completion_json.h"
 #include "common/teacher/circuit_breaker.h"
 #include "common/teacher/endpoint_url.h"
@@ -48,7 +48,7 @@ struct Endpoint {
   const std::string chat_path;
   CircuitBreaker breaker;
 
-  absl::Mutex pool_mu;
+  Mutex pool_mu;
   // httplib::Client is not safe for concurrent requests: each one is used by
   // one request at a time, taken from and given back to this free list.
   std::vector<std::unique_ptr<httplib::Client>> idle ABSL_GUARDED_BY(pool_mu);
@@ -185,7 +185,7 @@ class HttpTeacherClient::Impl {
   TeacherStats Stats() const {
     TeacherStats out;
     {
-      absl::MutexLock lock(&stats_mu_);
+      MutexLock lock(&stats_mu_);
       out.endpoints = stats_;
       out.completions_ok = completions_ok_;
       out.completions_final = completions_final_;
@@ -238,7 +238,7 @@ class HttpTeacherClient::Impl {
   absl::Duration BackoffWait(uint32_t retry, std::optional<absl::Duration> retry_after) {
     absl::Duration wait;
     {
-      absl::MutexLock lock(&rng_mu_);
+      MutexLock lock(&rng_mu_);
       wait = FullJitterBackoff(retry, absl::Milliseconds(options_.backoff_base_ms),
                                absl::Milliseconds(options_.backoff_max_ms), rng_);
     }
@@ -248,7 +248,7 @@ class HttpTeacherClient::Impl {
 
   std::unique_ptr<httplib::Client> AcquireConnection(Endpoint& endpoint) {
     {
-      absl::MutexLock lock(&endpoint.pool_mu);
+      MutexLock lock(&endpoint.pool_mu);
       if (!endpoint.idle.empty()) {
         std::unique_ptr<httplib::Client> client = std::move(endpoint.idle.back());
         endpoint.idle.pop_back();
@@ -270,7 +270,7 @@ class HttpTeacherClient::Impl {
   }
 
   void ReleaseConnection(Endpoint& endpoint, std::unique_ptr<httplib::Client> client) {
-    absl::MutexLock lock(&endpoint.pool_mu);
+    MutexLock lock(&endpoint.pool_mu);
     if (endpoint.idle.size() < kMaxIdleConnections) endpoint.idle.push_back(std::move(client));
   }
 
@@ -366,7 +366,7 @@ class HttpTeacherClient::Impl {
   }
 
   void Count(size_t index, AttemptOutcome outcome, bool retry, Final final) {
-    absl::MutexLock lock(&stats_mu_);
+    MutexLock lock(&stats_mu_);
     ++stats_[index].attempts_by_outcome[static_cast<size_t>(outcome)];
     if (retry) ++stats_[index].retries;
     switch (final) {
@@ -388,10 +388,10 @@ class HttpTeacherClient::Impl {
   Clock* clock_;
   const std::vector<std::unique_ptr<Endpoint>> endpoints_;
 
-  absl::Mutex rng_mu_;
+  Mutex rng_mu_;
   std::mt19937_64 rng_ ABSL_GUARDED_BY(rng_mu_);
 
-  mutable absl::Mutex stats_mu_;
+  mutable Mutex stats_mu_;
   std::vector<EndpointStats> stats_ ABSL_GUARDED_BY(stats_mu_);
   uint64_t completions_ok_ ABSL_GUARDED_BY(stats_mu_) = 0;
   uint64_t completions_final_ ABSL_GUARDED_BY(stats_mu_) = 0;

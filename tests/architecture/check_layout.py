@@ -8,6 +8,9 @@
 2. One clock: no absl::Now() or absl::SleepFor in coordinator/, worker/ or cli/
    (time comes from common/base/clock.h).
 3. Folders stay small: no source folder holds more than 24 source files.
+4. One mutex: codi's code locks with codi::Mutex (common/base/mutex.h), never
+   absl::Mutex & co directly, so the ThreadSanitizer build
+   (scripts/test-tsan.sh) sees every lock.
 
 Usage: check_layout.py SOURCE_DIR [--self-test]
 Prints one line per check and exits 1 if any fails.
@@ -36,6 +39,12 @@ FORBIDDEN = {
 CLOCK_DIRS = ["coordinator", "worker", "cli"]
 CLOCK_CALLS = re.compile(r"absl::(Now|SleepFor)\s*\(")
 MAX_SOURCES = 20
+CODE_DIRS = ["common", "coordinator", "worker", "cli", "tools", "tests"]
+# Abseil's synchronisation types; TSan cannot see them (Debian's Abseil is not
+# built for it). Only the wrapper may name them.
+ABSL_SYNC = re.compile(r"absl::(Mutex|MutexLock|ReaderMutexLock|WriterMutexLock|"
+                       r"ReleasableMutexLock|CondVar|Notification|BlockingCounter|Barrier)\b")
+MUTEX_WRAPPER = os.path.join("common", "base", "mutex.h")
 
 
 def read_graph(dot_path):
@@ -93,9 +102,26 @@ def check_clock(source_dir):
     return failures
 
 
+def check_mutex(source_dir):
+    failures = []
+    for d in CODE_DIRS:
+        for root, _, files in os.walk(os.path.join(source_dir, d)):
+            for f in files:
+                path = os.path.join(root, f)
+                rel = os.path.relpath(path, source_dir)
+                if not f.endswith((".cc", ".h")) or rel == MUTEX_WRAPPER:
+                    continue
+                for n, line in enumerate(open(path, encoding="utf-8"), 1):
+                    m = ABSL_SYNC.search(line)
+                    if m:
+                        failures.append(f"mutex: {rel}:{n} uses {m.group(0)}; use the codi:: "
+                                        f"type from {MUTEX_WRAPPER}")
+    return failures
+
+
 def check_folders(source_dir):
     failures = []
-    for top in ["common", "coordinator", "worker", "cli", "tools", "tests"]:
+    for top in CODE_DIRS:
         for root, _, files in os.walk(os.path.join(source_dir, top)):
             n = sum(1 for f in files if f.endswith((".cc", ".h")))
             if n > MAX_SOURCES:
@@ -118,13 +144,24 @@ def self_test():
         bad = check_clock(tmp)
         assert bad == ["clock: worker/x.cc:2 calls absl time directly: "
                        "absl::SleepFor(absl::Seconds(1));"], bad
+        with open(os.path.join(tmp, "worker", "y.h"), "w") as f:
+            f.write("class A {\n  absl::Mutex mu_;\n  Mutex ok_;\n};\n")
+        os.makedirs(os.path.join(tmp, "common", "base"))
+        with open(os.path.join(tmp, "common", "base", "mutex.h"), "w") as f:
+            f.write("using Mutex = absl::Mutex;\n")
+        bad = check_mutex(tmp)
+        assert bad == ["mutex: worker/y.h:2 uses absl::Mutex; use the codi:: type from "
+                       "common/base/mutex.h"], bad
+        with open(os.path.join(tmp, "worker", "y.h"), "w") as f:
+            f.write("absl::MutexLock lock(&mu_);\nabsl::Notification done;\n")
+        assert len(check_mutex(tmp)) == 2, check_mutex(tmp)
         os.makedirs(os.path.join(tmp, "common", "big"))
         for i in range(MAX_SOURCES + 1):
             open(os.path.join(tmp, "common", "big", f"f{i}.h"), "w").close()
         assert check_folders(tmp) == [
             f"folders: common/big holds {MAX_SOURCES + 1} source files (at most {MAX_SOURCES})"]
-    print("self-test: the checks catch a forbidden dependency, a direct clock call and a "
-          "large folder")
+    print("self-test: the checks catch a forbidden dependency, a direct clock call, a direct "
+          "absl::Mutex and a large folder")
 
 
 def main():
@@ -144,7 +181,8 @@ def main():
             print("graph: cmake failed:\n" + r.stdout + r.stderr)
             return 1
         graph = read_graph(dot)
-    failures = check_graph(graph) + check_clock(source_dir) + check_folders(source_dir)
+    failures = check_graph(graph) + check_clock(source_dir) + check_mutex(source_dir)
+    failures += check_folders(source_dir)
     for target in ["codi", "codi-coordinator", "codi-worker", "codi-teacher-sim"]:
         libs = sorted(x for x in reach(graph, target) if x.startswith("codi"))
         print(f"{target}: {' '.join(libs)}")

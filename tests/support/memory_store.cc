@@ -6,7 +6,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "common/base/mutex.h"
 
 namespace codi {
 namespace {
@@ -22,7 +22,7 @@ class MemoryStore final : public KvStore {
   }
 
   absl::Status Write(const WriteBatch& batch, const WriteOptions& opts) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     std::vector<Table*> targets;
     targets.reserve(batch.size());
     for (const WriteBatch::Op& op : batch.ops()) {
@@ -52,7 +52,7 @@ class MemoryStore final : public KvStore {
 
   absl::StatusOr<std::optional<std::string>> Get(std::string_view table,
                                                  std::string_view key) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto t = tables_.find(AsAbsl(table));
     if (t == tables_.end()) return UnknownTableError(table);
     auto it = t->second.find(key);
@@ -64,7 +64,7 @@ class MemoryStore final : public KvStore {
                     const ScanVisitor& visit, size_t limit) override {
     std::vector<std::pair<std::string, std::string>> snapshot;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       auto t = tables_.find(AsAbsl(table));
       if (t == tables_.end()) return UnknownTableError(table);
       const std::string_view from = start > prefix ? start : prefix;
@@ -84,14 +84,14 @@ class MemoryStore final : public KvStore {
   absl::Status Flush() override { return absl::OkStatus(); }
 
   uint64_t ApproximateSizeBytes() override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return bytes_;
   }
 
  private:
   using Table = std::map<std::string, std::string, std::less<>>;
 
-  absl::Mutex mu_;
+  Mutex mu_;
   // The set of tables is fixed at construction; their contents change.
   absl::flat_hash_map<std::string, Table> tables_ ABSL_GUARDED_BY(mu_);
   uint64_t bytes_ ABSL_GUARDED_BY(mu_) = 0;

@@ -3,7 +3,7 @@
 #include <deque>
 #include <fstream>
 
-#include "absl/synchronization/mutex.h"
+#include "common/base/mutex.h"
 #include "common/spec/job_defaults.h"
 #include "coordinator/job_coordinator.h"
 #include "gtest/gtest.h"
@@ -24,7 +24,7 @@ class ScriptedTeacher : public TeacherClient {
 
   absl::StatusOr<CompletionResult> Complete(const CompletionRequest& request,
                                             uint32_t* attempts_out) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     requests_.push_back(request);
     if (attempts_out != nullptr) *attempts_out = 1;
     if (!script_.empty()) {
@@ -41,12 +41,12 @@ class ScriptedTeacher : public TeacherClient {
   }
 
   std::vector<CompletionRequest> requests() {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return requests_;
   }
 
  private:
-  absl::Mutex mu_;
+  Mutex mu_;
   std::deque<absl::StatusOr<CompletionResult>> script_ ABSL_GUARDED_BY(mu_);
   std::vector<CompletionRequest> requests_ ABSL_GUARDED_BY(mu_);
 };

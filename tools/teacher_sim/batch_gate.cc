@@ -17,13 +17,13 @@ void BatchGate::Accumulate() const {
 }
 
 double BatchGate::busy_slot_seconds() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   Accumulate();
   return absl::ToDoubleSeconds(busy_);
 }
 
 bool BatchGate::Acquire() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (shutdown_) return false;
   const uint64_t ticket = next_ticket_++;
   auto may_run = [this, ticket]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -42,28 +42,28 @@ bool BatchGate::Acquire() {
 }
 
 void BatchGate::Release() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   Accumulate();
   --running_;
 }
 
 void BatchGate::Shutdown() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   shutdown_ = true;
 }
 
 int64_t BatchGate::running() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return running_;
 }
 
 int64_t BatchGate::waiting() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return waiting_;
 }
 
 int64_t BatchGate::peak_running() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return peak_running_;
 }
 

@@ -9,9 +9,9 @@
 #include <cstdint>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/base/clock.h"
+#include "common/base/mutex.h"
 
 namespace codi {
 
@@ -46,7 +46,7 @@ class BatchGate {
 
   const int64_t max_running_;
   Clock* clock_;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   mutable absl::Duration busy_ ABSL_GUARDED_BY(mu_);
   mutable absl::Time last_change_ ABSL_GUARDED_BY(mu_);
   int64_t running_ ABSL_GUARDED_BY(mu_) = 0;

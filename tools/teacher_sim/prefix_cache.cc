@@ -26,7 +26,7 @@ size_t PrefixCache::LookupAndInsert(absl::Span<const uint64_t> token_ids) {
     prev = h;
   }
 
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   size_t hit_blocks = 0;
   while (hit_blocks < keys.size() && index_.contains(keys[hit_blocks])) ++hit_blocks;
   for (uint64_t key : keys) {
@@ -48,7 +48,7 @@ size_t PrefixCache::LookupAndInsert(absl::Span<const uint64_t> token_ids) {
 }
 
 size_t PrefixCache::size() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return lru_.size();
 }
 

@@ -15,8 +15,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
+#include "common/base/mutex.h"
 
 namespace codi {
 
@@ -39,7 +39,7 @@ class PrefixCache {
  private:
   const size_t block_tokens_;
   const size_t capacity_blocks_;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   // Most recently used at the front.
   std::list<uint64_t> lru_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint64_t, std::list<uint64_t>::iterator> index_ ABSL_GUARDED_BY(mu_);

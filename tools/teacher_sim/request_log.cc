@@ -19,7 +19,7 @@ absl::StatusOr<std::unique_ptr<RequestLog>> RequestLog::Open(const std::string& 
 }
 
 RequestLog::~RequestLog() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::fclose(file_);
 }
 
@@ -31,10 +31,11 @@ void RequestLog::Append(const RequestLogEntry& entry) {
   line["prompt_tokens"] = entry.prompt_tokens;
   line["cached_tokens"] = entry.cached_tokens;
   line["seed"] = entry.seed;
+  line["ms"] = static_cast<double>(static_cast<int64_t>(entry.ms * 100)) / 100;  // 0.01 ms
   // Invalid UTF-8 in a client's header is replaced rather than thrown on.
   const std::string text =
       line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::fwrite(text.data(), 1, text.size(), file_);
   std::fflush(file_);
 }

@@ -9,7 +9,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "common/base/mutex.h"
 
 namespace codi {
 
@@ -20,6 +20,10 @@ struct RequestLogEntry {
   uint64_t prompt_tokens = 0;
   uint64_t cached_tokens = 0;
   uint64_t seed = 0;
+  // Time inside the simulator, from the request's arrival to its reply:
+  // queueing for a batch slot included, so it is the latency a client on
+  // loopback sees (tools/bench reads percentiles from it).
+  double ms = 0;
 };
 
 // Thread-safe.
@@ -33,13 +37,13 @@ class RequestLog {
   RequestLog& operator=(const RequestLog&) = delete;
 
   // Writes {"request_id":..,"status":..,"fault":..,"prompt_tokens":..,
-  // "cached_tokens":..,"seed":..} and a newline, then flushes.
+  // "cached_tokens":..,"seed":..,"ms":..} and a newline, then flushes.
   void Append(const RequestLogEntry& entry);
 
  private:
   explicit RequestLog(std::FILE* file) : file_(file) {}
 
-  absl::Mutex mu_;
+  Mutex mu_;
   std::FILE* file_ ABSL_GUARDED_BY(mu_);
 };
 

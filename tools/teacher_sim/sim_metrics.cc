@@ -1,6 +1,6 @@
 #include "tools/teacher_sim/sim_metrics.h"
 
-#include "absl/synchronization/mutex.h"
+#include "common/base/mutex.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
@@ -55,7 +55,7 @@ struct SimMetrics::State {
               "rate(codi_sim_busy_slot_seconds_total) / codi_sim_max_batch.")
           .Register(*registry)
           .Add({});
-  absl::Mutex busy_mu;  // one SetBatch at a time: the counter moves by the delta
+  Mutex busy_mu;  // one SetBatch at a time: the counter moves by the delta
 };
 
 SimMetrics::SimMetrics() : state_(std::make_unique<State>()) {
@@ -84,7 +84,7 @@ void SimMetrics::SetQueue(int64_t running, int64_t waiting) {
 
 void SimMetrics::SetBatch(int64_t max_batch, double busy_slot_seconds) {
   state_->max_batch.Set(static_cast<double>(max_batch));
-  absl::MutexLock lock(&state_->busy_mu);
+  MutexLock lock(&state_->busy_mu);
   const double delta = busy_slot_seconds - state_->busy_slot_seconds.Value();
   if (delta > 0) state_->busy_slot_seconds.Increment(delta);
 }

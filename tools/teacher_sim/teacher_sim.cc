@@ -21,10 +21,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/base/mutex.h"
 #include "common/base/stable_hash.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
@@ -158,7 +157,7 @@ class TeacherSim::Impl {
   absl::StatusOr<int> Start(const std::string& host, int port) {
     if (absl::Status s = Validate(options_); !s.ok()) return s;
     {
-      absl::MutexLock lock(&lifecycle_mu_);
+      MutexLock lock(&lifecycle_mu_);
       if (started_ || stopped_) {
         return absl::FailedPreconditionError("the server was already started");
       }
@@ -235,7 +234,7 @@ class TeacherSim::Impl {
 
   void Stop() {
     {
-      absl::MutexLock lock(&lifecycle_mu_);
+      MutexLock lock(&lifecycle_mu_);
       if (stopped_) return;
       stopped_ = true;
       stopping_.Notify();
@@ -248,7 +247,7 @@ class TeacherSim::Impl {
   Counters counters() const {
     Counters c;
     {
-      absl::MutexLock lock(&counters_mu_);
+      MutexLock lock(&counters_mu_);
       c = counters_;
     }
     c.running = gate_.running();
@@ -284,7 +283,7 @@ class TeacherSim::Impl {
     const bool is_fault = entry.fault != "none";
     const bool client_error = entry.status >= 400 && entry.status < 500 && entry.status != 429;
     {
-      absl::MutexLock lock(&counters_mu_);
+      MutexLock lock(&counters_mu_);
       ++counters_.requests;
       if (is_fault) ++counters_.faults;
       if (client_error) ++counters_.client_errors;
@@ -299,16 +298,16 @@ class TeacherSim::Impl {
     if (entry.status == 200) {
       metrics_.AddTokens(entry.prompt_tokens, completion_tokens, entry.cached_tokens);
     }
+    entry.ms = absl::ToDoubleMilliseconds(absl::Now() - start);
     if (log_ != nullptr && entry.fault != "hang") log_->Append(entry);
     if (options_.verbose) {
-      std::fprintf(stderr,
-                   "POST /v1/chat/completions status=%d outcome=%s prompt_tokens=%llu "
-                   "cached_tokens=%llu completion_tokens=%llu ms=%.1f request_id=%s\n",
-                   entry.status, outcome.c_str(),
-                   static_cast<unsigned long long>(entry.prompt_tokens),
-                   static_cast<unsigned long long>(entry.cached_tokens),
-                   static_cast<unsigned long long>(completion_tokens),
-                   absl::ToDoubleMilliseconds(absl::Now() - start), entry.request_id.c_str());
+      std::fprintf(
+          stderr,
+          "POST /v1/chat/completions status=%d outcome=%s prompt_tokens=%llu "
+          "cached_tokens=%llu completion_tokens=%llu ms=%.1f request_id=%s\n",
+          entry.status, outcome.c_str(), static_cast<unsigned long long>(entry.prompt_tokens),
+          static_cast<unsigned long long>(entry.cached_tokens),
+          static_cast<unsigned long long>(completion_tokens), entry.ms, entry.request_id.c_str());
     }
   }
 
@@ -481,13 +480,13 @@ class TeacherSim::Impl {
   const uint64_t id_salt_;
   std::atomic<uint64_t> next_id_{0};
   std::atomic<int64_t> hanging_{0};
-  absl::Notification stopping_;
+  Notification stopping_;
 
-  absl::Mutex lifecycle_mu_;
+  Mutex lifecycle_mu_;
   bool started_ ABSL_GUARDED_BY(lifecycle_mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(lifecycle_mu_) = false;
 
-  mutable absl::Mutex counters_mu_;
+  mutable Mutex counters_mu_;
   Counters counters_ ABSL_GUARDED_BY(counters_mu_);
 };
 

@@ -2,7 +2,7 @@
 
 #include <thread>
 
-#include "absl/synchronization/notification.h"
+#include "common/base/mutex.h"
 #include "gtest/gtest.h"
 
 namespace codi {
@@ -22,24 +22,24 @@ TEST(FakeClock, MovesOnlyWhenToldAndSleepsInSimulatedTime) {
 
 TEST(FakeClock, AwaitReturnsAtOnceWhenTheConditionAlreadyHolds) {
   FakeClock clock;
-  absl::Mutex mu;
+  Mutex mu;
   bool ready = true;
-  absl::MutexLock lock(&mu);
+  MutexLock lock(&mu);
   EXPECT_TRUE(clock.AwaitWithDeadline(&mu, absl::Condition(&ready), clock.Now() + absl::Hours(1)));
 }
 
 TEST(FakeClock, AwaitWakesWhenTheConditionIsSetByAnotherThread) {
   FakeClock clock;
-  absl::Mutex mu;
+  Mutex mu;
   bool ready = false;
   std::thread setter([&] {
     while (clock.waiters() == 0) std::this_thread::yield();
-    absl::MutexLock lock(&mu);
+    MutexLock lock(&mu);
     ready = true;
   });
   bool held;
   {
-    absl::MutexLock lock(&mu);
+    MutexLock lock(&mu);
     held = clock.AwaitWithDeadline(&mu, absl::Condition(&ready), clock.Now() + absl::Hours(1));
   }
   setter.join();
@@ -50,7 +50,7 @@ TEST(FakeClock, AwaitWakesWhenTheConditionIsSetByAnotherThread) {
 TEST(FakeClock, AwaitTimesOutWhenAdvancePassesTheDeadline) {
   FakeClock clock;
   const absl::Time start = clock.Now();
-  absl::Mutex mu;
+  Mutex mu;
   bool ready = false;
   std::thread advancer([&] {
     while (clock.waiters() == 0) std::this_thread::yield();
@@ -59,7 +59,7 @@ TEST(FakeClock, AwaitTimesOutWhenAdvancePassesTheDeadline) {
   });
   bool held;
   {
-    absl::MutexLock lock(&mu);
+    MutexLock lock(&mu);
     held = clock.AwaitWithDeadline(&mu, absl::Condition(&ready), start + absl::Seconds(3));
   }
   advancer.join();
@@ -69,9 +69,9 @@ TEST(FakeClock, AwaitTimesOutWhenAdvancePassesTheDeadline) {
 
 TEST(RealClock, AwaitHonoursAShortDeadlineAndTheCondition) {
   Clock* clock = RealClock();
-  absl::Mutex mu;
+  Mutex mu;
   bool ready = false;
-  absl::MutexLock lock(&mu);
+  MutexLock lock(&mu);
   const absl::Time start = clock->Now();
   EXPECT_FALSE(
       clock->AwaitWithDeadline(&mu, absl::Condition(&ready), start + absl::Milliseconds(20)));

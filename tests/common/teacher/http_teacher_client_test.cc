@@ -17,8 +17,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/base/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
@@ -51,6 +51,7 @@ struct Reply {
   std::vector<std::pair<std::string, std::string>> headers;
   absl::Duration delay = absl::ZeroDuration();  // sleep before answering (a hang)
   bool cut_off = false;  // promise a body, send a few bytes, close the connection
+  bool hang = false;     // answer only when the server shuts down
 };
 
 // A request as the test server saw it.
@@ -90,24 +91,25 @@ class ScriptedServer {
     thread_ = std::thread([this] { server_->listen_after_bind(); });
   }
   ~ScriptedServer() {
+    end_hangs_.Notify();
     server_->stop();
     thread_.join();
   }
 
   void Push(Reply reply) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     script_.push_back(std::move(reply));
   }
   void SetFallback(Reply reply) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     fallback_ = std::move(reply);
   }
   std::vector<Seen> seen() const {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return seen_;
   }
   size_t requests() const {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return seen_.size();
   }
   int port() const { return port_; }
@@ -117,7 +119,7 @@ class ScriptedServer {
   void Handle(const httplib::Request& req, httplib::Response& res) {
     Reply reply;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       seen_.push_back({req.path, req.body, req.headers, req.remote_port});
       if (script_.empty()) {
         reply = fallback_;
@@ -127,6 +129,7 @@ class ScriptedServer {
       }
     }
     if (reply.delay > absl::ZeroDuration()) absl::SleepFor(reply.delay);
+    if (reply.hang) end_hangs_.WaitForNotificationWithTimeout(absl::Minutes(2));
     res.status = reply.status;
     for (const auto& [name, value] : reply.headers) res.set_header(name, value);
     if (reply.cut_off) {
@@ -144,7 +147,8 @@ class ScriptedServer {
   const std::string scheme_;
   int port_ = -1;
   std::thread thread_;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
+  Notification end_hangs_;  // releases replies with .hang
   std::deque<Reply> script_ ABSL_GUARDED_BY(mu_);
   Reply fallback_ ABSL_GUARDED_BY(mu_);
   std::vector<Seen> seen_ ABSL_GUARDED_BY(mu_);
@@ -427,16 +431,19 @@ TEST(HttpTeacherClient, SaysRetriesExhaustedAfterMaxAttempts) {
 
 TEST(HttpTeacherClient, TimesOutOnAHangingServerAndRetries) {
   ScriptedServer server;
-  server.Push({.delay = absl::Milliseconds(700)});
+  // The first request hangs until the server shuts down, so a client that
+  // waited for it would never get to a second attempt. The timeout is far
+  // above what the good second reply needs even on a slow, loaded machine
+  // (under ThreadSanitizer 200 ms was not: both attempts timed out).
+  server.Push({.hang = true});
   TeacherTestClock clock;
   HttpTeacherOptions options = Options({server.base_url()});
-  options.read_timeout_ms = 200;
+  options.read_timeout_ms = 3000;
   auto client = MakeClient(options, clock);
-  const absl::Time start = absl::Now();
   absl::StatusOr<CompletionResult> result = client->Complete(Request());
   ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_LT(absl::Now() - start, absl::Milliseconds(650));  // did not wait for the hang
   EXPECT_EQ(result->attempts, 2u);
+  EXPECT_EQ(server.requests(), 2u);
   EXPECT_EQ(client->Stats().attempts(AttemptOutcome::kTimeout), 1u);
 }
 

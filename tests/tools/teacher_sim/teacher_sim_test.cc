@@ -575,6 +575,28 @@ TEST(TeacherSimLog, WritesOneJsonLinePerRequest) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(TeacherSimLog, RecordsTheTimeEachRequestSpentInsideTheSimulator) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / absl::StrCat("teacher_sim_log_ms_", getpid());
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "requests.jsonl").string();
+  {
+    TeacherSim::Options o = SmallOptions();
+    o.request_log = path;
+    o.latency_ms = 40;
+    Sim sim(o);
+    ASSERT_TRUE(Post(sim.Client(), RequestBody(PromptSpec{}, 1), {{"X-Request-Id", "j/d/0/0/0"}}));
+  }
+  std::ifstream in(path);
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  const json entry = ParseOrNull(line);
+  ASSERT_TRUE(entry["ms"].is_number()) << line;
+  // The simulated latency is a lower bound of the time inside the simulator.
+  EXPECT_GE(entry["ms"].get<double>(), 40.0) << line;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(TeacherSimLog, FailsToStartWithAnUnwritableLog) {
   TeacherSim::Options o = SmallOptions();
   o.request_log = "/nonexistent-dir/requests.jsonl";
