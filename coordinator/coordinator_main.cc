@@ -15,6 +15,7 @@
 #include "coordinator/grpc_services.h"
 #include "coordinator/job_coordinator.h"
 #include "coordinator/state_store.h"
+#include "coordinator/store_health.h"
 #include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -111,6 +112,11 @@ int main(int argc, char** argv) {
   codi::StateStore store(kv->get(), fsync);
   codi::CoordinatorMetrics metrics;
   store.set_write_observer([&metrics](absl::Duration d) { metrics.ObserveStoreWrite(d); });
+  // A refused write turns health NOT_SERVING until one succeeds again.
+  codi::StoreHealth store_health(&store, codi::RealClock(), &metrics);
+  store.set_status_observer([&store_health](std::string_view operation, const absl::Status& s) {
+    store_health.Observe(operation, s);
+  });
   codi::CoordinatorOptions options;
   options.observer = &metrics;
   options.lease_ttl = absl::Seconds(lease_ttl_s);
@@ -126,7 +132,7 @@ int main(int argc, char** argv) {
   codi::DocumentUploads uploads(state_dir + "/uploads", static_cast<uint64_t>(max_upload_bytes));
   codi::CoordinatorServiceImpl client_service(coordinator->get(), &store, &uploads,
                                               codi::RealClock(), static_cast<size_t>(max_watches));
-  codi::WorkServiceImpl work_service(coordinator->get());
+  codi::WorkServiceImpl work_service(coordinator->get(), coordinator->get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
@@ -161,6 +167,21 @@ int main(int argc, char** argv) {
     std::cout << "health on " << health_listen.substr(0, health_listen.rfind(':')) << ":"
               << health_port << std::endl;
   }
+  // Set before the listener below so that health follows the store from now on.
+  codi::Mutex health_mu;
+  bool stopping = false;
+  auto set_serving = [&](bool serving) {
+    for (grpc::Server* s : {server.get(), health_server.get()}) {
+      if (s == nullptr) continue;
+      if (auto* health = s->GetHealthCheckService(); health != nullptr) {
+        health->SetServingStatus(serving);
+      }
+    }
+  };
+  store_health.AddListener([&](bool healthy) {
+    codi::MutexLock lock(&health_mu);
+    if (!stopping) set_serving(healthy);
+  });
   codi::MetricsServer metrics_server(
       metrics.registry(), [&] { metrics.Refresh(**coordinator, **kv, options.lease_ttl); });
   if (!server_flags.StartMetrics(&metrics_server)) return 1;
@@ -178,12 +199,12 @@ int main(int argc, char** argv) {
   stop.WaitForNotification();
   codi::Log(codi::LogLevel::kInfo, "coordinator_stopping", {});
   // Readiness first: probes see NOT_SERVING while in-flight calls finish.
-  for (grpc::Server* s : {server.get(), health_server.get()}) {
-    if (s == nullptr) continue;
-    if (auto* health = s->GetHealthCheckService(); health != nullptr) {
-      health->SetServingStatus(false);
-    }
+  {
+    codi::MutexLock lock(&health_mu);
+    stopping = true;
+    set_serving(false);
   }
+  store_health.Stop();
   client_service.StopWatches();
   (*coordinator)->CancelWaits();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));

@@ -67,7 +67,20 @@ CoordinatorMetrics::CoordinatorMetrics()
                       .Name("codi_rocksdb_size_bytes")
                       .Help("Approximate size of the RocksDB state (SST files and memtables).")
                       .Register(*registry_)
-                      .Add({})) {}
+                      .Add({})),
+      store_errors_(BuildCounter()
+                        .Name("codi_coordinator_store_errors_total")
+                        .Help("Writes the state store refused (disk full, I/O error), by "
+                              "operation; none of them was acknowledged.")
+                        .Register(*registry_)),
+      store_healthy_(BuildGauge()
+                         .Name("codi_coordinator_store_healthy")
+                         .Help("1 while the state store takes writes, 0 after it refused one "
+                               "until a write succeeds again (gRPC health NOT_SERVING meanwhile).")
+                         .Register(*registry_)
+                         .Add({})) {
+  store_healthy_.Set(1);
+}
 
 void CoordinatorMetrics::Refresh(JobCoordinator& coordinator, KvStore& kv,
                                  absl::Duration worker_window) {
@@ -104,6 +117,10 @@ void CoordinatorMetrics::ReportRefused() { leases_refused_.Increment(); }
 void CoordinatorMetrics::TurnCheckpointed(const std::string& job) {
   turns_.Add({{"job", job}}).Increment();
 }
+void CoordinatorMetrics::StoreWriteFailed(std::string_view operation) {
+  store_errors_.Add({{"operation", std::string(operation)}}).Increment();
+}
+void CoordinatorMetrics::StoreHealthChanged(bool healthy) { store_healthy_.Set(healthy ? 1 : 0); }
 void CoordinatorMetrics::ConversationFinished(const std::string& job, bool failed) {
   finished_.Add({{"job", job}, {"outcome", failed ? "failed" : "done"}}).Increment();
 }

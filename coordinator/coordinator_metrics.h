@@ -32,6 +32,8 @@ class CoordinatorMetrics : public CoordinatorObserver {
   void ReportRefused() override;
   void TurnCheckpointed(const std::string& job) override;
   void ConversationFinished(const std::string& job, bool failed) override;
+  void StoreWriteFailed(std::string_view operation) override;
+  void StoreHealthChanged(bool healthy) override;
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -46,6 +48,8 @@ class CoordinatorMetrics : public CoordinatorObserver {
   prometheus::Gauge& workers_;
   prometheus::Histogram& store_write_;
   prometheus::Gauge& store_size_;
+  prometheus::Family<prometheus::Counter>& store_errors_;
+  prometheus::Gauge& store_healthy_;
 };
 
 }  // namespace codi

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace codi {
 
@@ -18,6 +19,10 @@ class CoordinatorObserver {
   virtual void ReportRefused() {}
   virtual void TurnCheckpointed(const std::string& job) {}
   virtual void ConversationFinished(const std::string& job, bool failed) {}
+  // The store refused a write of `operation` ("report", "lease", "probe", ...).
+  virtual void StoreWriteFailed(std::string_view operation) {}
+  // The store takes writes again (true), or stopped taking them (false).
+  virtual void StoreHealthChanged(bool healthy) {}
 };
 
 }  // namespace codi

@@ -174,6 +174,25 @@ grpc::Status WorkServiceImpl::Finish(grpc::ServerContext*, const codi::v1::Finis
   return ToGrpcStatus(source_->Finish(*request));
 }
 
+grpc::Status WorkServiceImpl::Report(grpc::ServerContext*, const codi::v1::ReportBatch* request,
+                                     codi::v1::ReportBatchResponse* response) {
+  std::vector<absl::Status> statuses;
+  if (coordinator_ != nullptr) {
+    statuses = coordinator_->Report(*request);
+  } else {
+    for (const auto& t : request->turns()) statuses.push_back(source_->ReportTurn(t));
+    for (const auto& f : request->finishes()) statuses.push_back(source_->Finish(f));
+  }
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    codi::v1::ReportResult* result = i < static_cast<size_t>(request->turns_size())
+                                         ? response->add_turns()
+                                         : response->add_finishes();
+    result->set_code(static_cast<int32_t>(statuses[i].code()));
+    result->set_message(std::string(statuses[i].message()));
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status WorkServiceImpl::Release(grpc::ServerContext*, const codi::v1::ReleaseRequest* request,
                                       codi::v1::Ack*) {
   return ToGrpcStatus(source_->Release(*request));

@@ -56,7 +56,10 @@ class CoordinatorServiceImpl final : public codi::v1::CoordinatorService::Servic
 
 class WorkServiceImpl final : public codi::v1::WorkService::Service {
  public:
-  explicit WorkServiceImpl(WorkSource* source) : source_(source) {}
+  // `coordinator` answers the batched Report; null: each report of a batch
+  // goes to `source` on its own.
+  explicit WorkServiceImpl(WorkSource* source, JobCoordinator* coordinator = nullptr)
+      : source_(source), coordinator_(coordinator) {}
 
   grpc::Status Lease(grpc::ServerContext* context, const codi::v1::LeaseRequest* request,
                      codi::v1::LeaseResponse* response) override;
@@ -64,6 +67,8 @@ class WorkServiceImpl final : public codi::v1::WorkService::Service {
                           codi::v1::Ack* response) override;
   grpc::Status Finish(grpc::ServerContext* context, const codi::v1::FinishReport* request,
                       codi::v1::Ack* response) override;
+  grpc::Status Report(grpc::ServerContext* context, const codi::v1::ReportBatch* request,
+                      codi::v1::ReportBatchResponse* response) override;
   grpc::Status Release(grpc::ServerContext* context, const codi::v1::ReleaseRequest* request,
                        codi::v1::Ack* response) override;
   grpc::Status Heartbeat(grpc::ServerContext* context, const codi::v1::HeartbeatRequest* request,
@@ -73,6 +78,7 @@ class WorkServiceImpl final : public codi::v1::WorkService::Service {
 
  private:
   WorkSource* source_;
+  JobCoordinator* coordinator_;
 };
 
 }  // namespace codi

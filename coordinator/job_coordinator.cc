@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "absl/algorithm/container.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/base/logging.h"
 #include "common/base/status_macros.h"
@@ -67,10 +68,10 @@ absl::Status JobCoordinator::LoadJob(const codi::v1::JobRecord& record) {
               job->leased[{id.doc_id, id.sample}] = LiveLease{conv, grace_end};
               break;
             }
-            job->pending.emplace_back(id.doc_id, id.sample);
+            job->pending.push_back(Queued{{id.doc_id, id.sample}, conv});
             break;
           default:
-            job->pending.emplace_back(id.doc_id, id.sample);
+            job->pending.push_back(Queued{{id.doc_id, id.sample}, conv});
         }
         return true;
       }));
@@ -157,104 +158,145 @@ absl::StatusOr<std::string> JobCoordinator::SubmitJob(const codi::v1::JobSpec& s
   return job_id;
 }
 
-absl::Status JobCoordinator::Refill(Job& job) {
-  auto& rec = job.record;
-  if (rec.documents_exhausted() || rec.state() != codi::v1::JOB_STATE_RUNNING) {
-    return absl::OkStatus();
+JobCoordinator::Job* JobCoordinator::JobToRefill() {
+  for (const std::string& id : job_order_) {
+    Job& job = *jobs_[id];
+    if (job.record.state() == codi::v1::JOB_STATE_RUNNING && !job.refilling &&
+        !job.record.documents_exhausted() && job.pending.size() < options_.low_watermark) {
+      return &job;
+    }
   }
-  if (!job.reader.has_value()) {
-    auto reader = DocumentJsonlReader::Open(rec.documents_path(), rec.documents_offset(),
+  return nullptr;
+}
+
+absl::Status JobCoordinator::Refill(Job& job) {
+  // The reader and a copy of the record travel with this call while the
+  // mutex is released; `refilling` keeps every other writer of the job record
+  // away (a cancel waits, the job cannot complete before the source ends).
+  job.refilling = true;
+  codi::v1::JobRecord rec = job.record;
+  std::optional<DocumentJsonlReader> reader = std::move(job.reader);
+  job.reader.reset();
+  const size_t room = options_.high_watermark > job.pending.size()
+                          ? options_.high_watermark - job.pending.size()
+                          : 0;
+  GraphSampler& sampler = *job.sampler;
+  mu_.Unlock();
+
+  std::vector<Queued> queued;
+  WriteBatch batch;
+  absl::Status error;
+  if (!reader.has_value()) {
+    auto opened = DocumentJsonlReader::Open(rec.documents_path(), rec.documents_offset(),
                                             rec.documents_line(),
                                             rec.spec().documents().max_document_bytes());
-    if (!reader.ok()) {
+    if (opened.ok()) {
+      reader.emplace(*std::move(opened));
+    } else {
       rec.set_state(codi::v1::JOB_STATE_FAILED);
-      rec.set_failure(std::string(reader.status().message()));
+      rec.set_failure(std::string(opened.status().message()));
       rec.set_finished_unix_ms(ToUnixMs(clock_->Now()));
       Log(LogLevel::kError, "job_failed", {{"job", rec.job_id()}, {"reason", rec.failure()}});
-      WorkChanged();
-      return store_->PutJob(rec);
     }
-    job.reader.emplace(*std::move(reader));
   }
   const uint64_t limit = rec.spec().documents().limit();
   const uint32_t samples = rec.spec().samples_per_document();
-  while (job.pending.size() < options_.high_watermark) {
+  absl::flat_hash_set<std::string> accepted;  // by this call, not yet in the store
+  auto skip = [&](uint64_t line, std::string reason) {
+    codi::v1::SkippedDocument skipped;
+    skipped.set_line(line);
+    skipped.set_reason(std::move(reason));
+    rec.set_documents_skipped(rec.documents_skipped() + 1);
+    Log(LogLevel::kWarning, "document_skipped",
+        {{"job", rec.job_id()}, {"reason", skipped.reason()}});
+    store_->AddSkipped(batch, rec.job_id(), skipped);
+  };
+  for (size_t added = 0; reader.has_value() && added < room;) {
     if (limit > 0 && rec.documents_accepted() >= limit) {
       rec.set_documents_exhausted(true);
-      return store_->PutJob(rec);
+      break;
     }
-    auto entry = job.reader->Next();
+    auto entry = reader->Next();
     if (!entry.has_value()) {
       rec.set_documents_exhausted(true);
-      return store_->PutJob(rec);
+      break;
     }
     rec.set_documents_offset(entry->end_offset);
     rec.set_documents_line(entry->line);
     if (!entry->document.ok()) {
-      codi::v1::SkippedDocument skipped;
-      skipped.set_line(entry->line);
-      skipped.set_reason(std::string(entry->document.status().message()));
-      rec.set_documents_skipped(rec.documents_skipped() + 1);
-      Log(LogLevel::kWarning, "document_skipped",
-          {{"job", rec.job_id()}, {"reason", skipped.reason()}});
-      CODI_RETURN_IF_ERROR(store_->IngestDocument(rec, nullptr, {}, &skipped));
+      skip(entry->line, std::string(entry->document.status().message()));
       continue;
     }
     const codi::v1::Document& doc = *entry->document;
-    CODI_ASSIGN_OR_RETURN(auto existing, store_->GetDocument(rec.job_id(), doc.id()));
-    if (existing.has_value()) {
-      codi::v1::SkippedDocument skipped;
-      skipped.set_line(entry->line);
-      skipped.set_reason(absl::StrCat(rec.documents_path(), ":", entry->line,
-                                      ": duplicate document id '", doc.id(), "'"));
-      rec.set_documents_skipped(rec.documents_skipped() + 1);
-      Log(LogLevel::kWarning, "document_skipped",
-          {{"job", rec.job_id()}, {"reason", skipped.reason()}});
-      CODI_RETURN_IF_ERROR(store_->IngestDocument(rec, nullptr, {}, &skipped));
+    bool duplicate = accepted.contains(doc.id());
+    if (!duplicate) {
+      auto existing = store_->GetDocument(rec.job_id(), doc.id());
+      if (!existing.ok()) {
+        error = existing.status();
+        break;
+      }
+      duplicate = existing->has_value();
+    }
+    if (duplicate) {
+      skip(entry->line, absl::StrCat(rec.documents_path(), ":", entry->line,
+                                     ": duplicate document id '", doc.id(), "'"));
       continue;
     }
-    std::vector<std::pair<uint32_t, ConversationRecord>> convs;
-    convs.reserve(samples);
+    accepted.insert(doc.id());
+    store_->AddDocument(batch, rec.job_id(), doc);
     for (uint32_t s = 0; s < samples; ++s) {
       ConversationRecord conv;
       conv.set_state(codi::v1::CONVERSATION_STATE_PENDING);
-      for (auto& link : job.sampler->RollOut(doc.id(), s)) conv.add_graph(std::move(link));
-      convs.emplace_back(s, std::move(conv));
+      for (auto& link : sampler.RollOut(doc.id(), s)) conv.add_graph(std::move(link));
+      store_->AddConversation(batch, {rec.job_id(), doc.id(), s}, conv);
+      queued.push_back(Queued{{doc.id(), s}, std::move(conv)});
     }
     rec.set_documents_accepted(rec.documents_accepted() + 1);
     rec.set_conversations_created(rec.conversations_created() + samples);
-    CODI_RETURN_IF_ERROR(store_->IngestDocument(rec, &doc, convs, nullptr));
-    for (uint32_t s = 0; s < samples; ++s) job.pending.emplace_back(doc.id(), s);
+    added += samples;
   }
+  if (error.ok()) {
+    // The cursor moves in the same batch as the work it created.
+    store_->AddJob(batch, rec);
+    error = store_->Commit(std::move(batch), "ingest");
+  }
+
+  mu_.Lock();
+  job.refilling = false;
+  WorkChanged();
+  if (!error.ok()) return error;  // nothing moved: the next refill reopens at the stored cursor
+  job.record = std::move(rec);
+  job.reader = std::move(reader);
+  for (Queued& q : queued) job.pending.push_back(std::move(q));
   return absl::OkStatus();
 }
 
 absl::Status JobCoordinator::ExpireLeases(Job& job, absl::Time now) {
   std::vector<std::pair<ConversationId, ConversationRecord>> expired;
-  for (auto it = job.leased.begin(); it != job.leased.end();) {
-    if (it->second.expires > now) {
-      ++it;
-      continue;
-    }
-    ConversationRecord rec = it->second.record;
+  for (const auto& [ds, lease] : job.leased) {
+    if (lease.expires > now || lease.writing) continue;
+    ConversationRecord rec = lease.record;
     rec.set_state(codi::v1::CONVERSATION_STATE_PENDING);
     rec.set_epoch(rec.epoch() + 1);  // late reports under the old lease are refused
     rec.clear_worker_id();
+    expired.emplace_back(ConversationId{job.record.job_id(), ds.first, ds.second}, std::move(rec));
+  }
+  if (expired.empty()) return absl::OkStatus();
+  // Rare (a worker vanished): written under the mutex, before memory moves.
+  CODI_RETURN_IF_ERROR(store_->PutConversations(expired));
+  for (auto& [id, rec] : expired) {
+    DocSample ds{id.doc_id, id.sample};
     Log(LogLevel::kWarning, "lease_expired",
-        {{"job", job.record.job_id()},
-         {"doc", it->first.first},
-         {"sample", std::to_string(it->first.second)},
-         {"worker", it->second.record.worker_id()}});
-    expired.emplace_back(ConversationId{job.record.job_id(), it->first.first, it->first.second},
-                         std::move(rec));
-    job.pending.push_front(it->first);
-    job.leased.erase(it++);
+        {{"job", id.job_id},
+         {"doc", id.doc_id},
+         {"sample", std::to_string(id.sample)},
+         {"worker", job.leased[ds].record.worker_id()}});
+    job.leased.erase(ds);
+    job.pending.push_front(Queued{std::move(ds), std::move(rec)});
   }
-  if (!expired.empty()) {
-    observer_->LeasesExpired(expired.size());
-    WorkChanged();
-  }
-  return store_->PutConversations(expired);
+  observer_->LeasesExpired(expired.size());
+  WorkChanged();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<codi::v1::LeaseResponse> JobCoordinator::Lease(
@@ -263,9 +305,28 @@ absl::StatusOr<codi::v1::LeaseResponse> JobCoordinator::Lease(
   const absl::Time deadline = clock_->Now() + absl::Milliseconds(request.wait_ms());
   while (true) {
     const uint64_t seen = work_generation_;
-    CODI_ASSIGN_OR_RETURN(codi::v1::LeaseResponse response, LeaseReady(request));
-    if (!response.leases().empty() || (response.idle() && !request.wait_when_idle()) ||
-        stop_waits_ || clock_->Now() >= deadline) {
+    if (!request.worker_id().empty()) workers_seen_[request.worker_id()] = clock_->Now();
+    if (Job* job = JobToRefill(); job != nullptr) {
+      CODI_RETURN_IF_ERROR(Refill(*job));
+      continue;
+    }
+    bool any_unfinished = false;
+    CODI_ASSIGN_OR_RETURN(std::vector<Grant> grants, PlanGrants(request, &any_unfinished));
+    codi::v1::LeaseResponse response;
+    if (!grants.empty()) {
+      CODI_RETURN_IF_ERROR(WriteGrants(grants));
+      for (Grant& g : grants) {
+        if (g.job != nullptr) *response.add_leases() = std::move(g.lease);
+      }
+      if (!response.leases().empty()) {
+        observer_->LeasesGranted(response.leases_size());
+        return response;
+      }
+      continue;  // every job granted from was cancelled meanwhile
+    }
+    response.set_idle(!any_unfinished);
+    if ((response.idle() && !request.wait_when_idle()) || stop_waits_ ||
+        clock_->Now() >= deadline) {
       return response;
     }
     // Wait for new work, or for the next lease to expire (its conversation
@@ -289,7 +350,9 @@ absl::Time JobCoordinator::NextLeaseExpiry() const {
   absl::Time next = absl::InfiniteFuture();
   for (const auto& [id, job] : jobs_) {
     if (job->record.state() != codi::v1::JOB_STATE_RUNNING) continue;
-    for (const auto& [key, lease] : job->leased) next = std::min(next, lease.expires);
+    for (const auto& [key, lease] : job->leased) {
+      if (!lease.writing) next = std::min(next, lease.expires);
+    }
   }
   return next;
 }
@@ -299,69 +362,105 @@ void JobCoordinator::CancelWaits() {
   stop_waits_ = true;
 }
 
-absl::StatusOr<codi::v1::LeaseResponse> JobCoordinator::LeaseReady(
-    const codi::v1::LeaseRequest& request) {
-  codi::v1::LeaseResponse response;
+absl::StatusOr<std::vector<JobCoordinator::Grant>> JobCoordinator::PlanGrants(
+    const codi::v1::LeaseRequest& request, bool* any_unfinished) {
+  std::vector<Grant> grants;
   const absl::Time now = clock_->Now();
-  if (!request.worker_id().empty()) workers_seen_[request.worker_id()] = now;
-  const uint32_t want = std::max<uint32_t>(1, request.max_conversations());
-  bool any_unfinished = false;
-  for (size_t tried = 0;
-       tried < job_order_.size() && response.leases_size() < static_cast<int>(want); ++tried) {
+  const size_t want = std::max<uint32_t>(1, request.max_conversations());
+  for (size_t tried = 0; tried < job_order_.size() && grants.size() < want; ++tried) {
     Job& job = *jobs_[job_order_[next_job_ % job_order_.size()]];
     ++next_job_;
     if (job.record.state() != codi::v1::JOB_STATE_RUNNING) continue;
     CODI_RETURN_IF_ERROR(ExpireLeases(job, now));
-    if (job.pending.size() < options_.low_watermark) CODI_RETURN_IF_ERROR(Refill(job));
     CODI_RETURN_IF_ERROR(MaybeComplete(job));
     if (job.record.state() != codi::v1::JOB_STATE_RUNNING) continue;
-    any_unfinished = true;
-
-    std::vector<std::pair<ConversationId, ConversationRecord>> granted;
-    std::vector<codi::v1::Lease> leases;
-    while (!job.pending.empty() && response.leases_size() + leases.size() < want) {
-      DocSample ds = job.pending.front();
+    *any_unfinished = true;
+    const size_t first = grants.size();
+    while (!job.pending.empty() && grants.size() < want) {
+      Queued& next = job.pending.front();
       // Keep a document's samples together on one worker (prefix-cache reuse):
       // stop before a new document once something is granted.
-      if (!leases.empty() && ds.first != leases.back().key().doc_id()) break;
+      if (grants.size() > first && next.ds.first != grants.back().id.doc_id) break;
+      DocSample ds = std::move(next.ds);
+      Grant g{&job,
+              ConversationId{job.record.job_id(), ds.first, ds.second},
+              std::move(next.record),
+              {}};
       job.pending.pop_front();
-      ConversationId id{job.record.job_id(), ds.first, ds.second};
-      CODI_ASSIGN_OR_RETURN(auto conv, store_->GetConversation(id));
-      if (!conv.has_value()) return absl::DataLossError("missing conversation record " + ds.first);
-      if (conv->state() == codi::v1::CONVERSATION_STATE_DONE ||
-          conv->state() == codi::v1::CONVERSATION_STATE_FAILED) {
-        continue;  // finished while queued (a late report within a recovered lease)
-      }
-      CODI_ASSIGN_OR_RETURN(auto doc, store_->GetDocument(id.job_id, id.doc_id));
-      if (!doc.has_value()) return absl::DataLossError("missing document " + id.doc_id);
-      CODI_ASSIGN_OR_RETURN(auto turns, store_->GetTurns(id, conv->turns_done()));
-      conv->set_state(codi::v1::CONVERSATION_STATE_LEASED);
-      conv->set_epoch(conv->epoch() + 1);
-      conv->set_worker_id(request.worker_id());
-      conv->set_leases(conv->leases() + 1);
+      ConversationRecord& conv = g.record;
+      conv.set_state(codi::v1::CONVERSATION_STATE_LEASED);
+      conv.set_epoch(conv.epoch() + 1);
+      conv.set_worker_id(request.worker_id());
+      conv.set_leases(conv.leases() + 1);
       const absl::Time expires = now + options_.lease_ttl;
-      conv->set_lease_expires_unix_ms(ToUnixMs(expires));
-      codi::v1::Lease lease;
-      lease.mutable_key()->set_job_id(id.job_id);
-      lease.mutable_key()->set_doc_id(id.doc_id);
-      lease.mutable_key()->set_sample(id.sample);
-      lease.set_epoch(conv->epoch());
-      lease.set_expires_unix_ms(conv->lease_expires_unix_ms());
+      conv.set_lease_expires_unix_ms(ToUnixMs(expires));
+      codi::v1::Lease& lease = g.lease;
+      lease.mutable_key()->set_job_id(g.id.job_id);
+      lease.mutable_key()->set_doc_id(g.id.doc_id);
+      lease.mutable_key()->set_sample(g.id.sample);
+      lease.set_epoch(conv.epoch());
+      lease.set_expires_unix_ms(conv.lease_expires_unix_ms());
       lease.set_ttl_ms(static_cast<uint32_t>(absl::ToInt64Milliseconds(options_.lease_ttl)));
-      *lease.mutable_document() = *std::move(doc);
-      *lease.mutable_graph() = conv->graph();
-      for (auto& t : turns) *lease.add_turns() = std::move(t);
-      *lease.mutable_usage() = conv->usage();
-      job.leased[ds] = LiveLease{*conv, expires};
-      granted.emplace_back(id, *conv);
-      leases.push_back(std::move(lease));
+      *lease.mutable_graph() = conv.graph();
+      *lease.mutable_usage() = conv.usage();
+      job.leased[ds] = LiveLease{conv, expires, /*writing=*/true};
+      grants.push_back(std::move(g));
     }
-    CODI_RETURN_IF_ERROR(store_->PutConversations(granted));
-    if (!granted.empty()) observer_->LeasesGranted(granted.size());
-    for (auto& l : leases) *response.add_leases() = std::move(l);
   }
-  response.set_idle(!any_unfinished);
-  return response;
+  return grants;
+}
+
+absl::Status JobCoordinator::WriteGrants(std::vector<Grant>& grants) {
+  mu_.Unlock();
+  WriteBatch batch;
+  absl::Status status;
+  std::optional<codi::v1::Document> doc;  // grants come a document at a time
+  const std::string* doc_job = nullptr;
+  for (Grant& g : grants) {
+    if (!doc.has_value() || doc->id() != g.id.doc_id || *doc_job != g.id.job_id) {
+      doc_job = &g.id.job_id;
+      auto read = store_->GetDocument(g.id.job_id, g.id.doc_id);
+      if (!read.ok() || !read->has_value()) {
+        status = read.ok() ? absl::DataLossError("missing document " + g.id.doc_id) : read.status();
+        break;
+      }
+      doc = **std::move(read);
+    }
+    *g.lease.mutable_document() = *doc;
+    if (g.record.turns_done() > 0) {
+      auto turns = store_->GetTurns(g.id, g.record.turns_done());
+      if (!turns.ok()) {
+        status = turns.status();
+        break;
+      }
+      for (auto& t : *turns) *g.lease.add_turns() = std::move(t);
+    }
+    store_->AddConversation(batch, g.id, g.record);
+  }
+  if (status.ok()) status = store_->Commit(std::move(batch), "lease");
+  mu_.Lock();
+  // Backwards, so that conversations put back keep their order at the front.
+  for (auto g = grants.rbegin(); g != grants.rend(); ++g) {
+    Job& job = *g->job;
+    auto it = job.leased.find(DocSample{g->id.doc_id, g->id.sample});
+    if (it == job.leased.end() || !it->second.writing) {
+      g->job = nullptr;  // the job was cancelled meanwhile
+      continue;
+    }
+    if (status.ok()) {
+      it->second.writing = false;
+      continue;
+    }
+    // Not written: the store still holds it queued; so does memory again.
+    ConversationRecord rec = std::move(it->second.record);
+    rec.set_state(codi::v1::CONVERSATION_STATE_PENDING);
+    rec.clear_worker_id();
+    job.leased.erase(it);
+    job.pending.push_front(Queued{{g->id.doc_id, g->id.sample}, std::move(rec)});
+    g->job = nullptr;
+  }
+  if (!status.ok()) WorkChanged();
+  return status;
 }
 
 absl::StatusOr<std::pair<JobCoordinator::Job*, JobCoordinator::LiveLease*>>
@@ -384,15 +483,23 @@ JobCoordinator::FindLease(const codi::v1::ConversationKey& key, uint64_t epoch) 
 absl::StatusOr<std::pair<JobCoordinator::Job*, JobCoordinator::LiveLease*>>
 JobCoordinator::FindReportedLease(const codi::v1::ConversationKey& key, uint64_t epoch) {
   auto found = FindLease(key, epoch);
-  if (!found.ok()) observer_->ReportRefused();
+  if (!found.ok()) {
+    observer_->ReportRefused();
+    return found;
+  }
+  if (found->second->writing) {
+    // A retry that overtook its own first attempt: ordered after it.
+    return absl::UnavailableError(
+        absl::StrCat("a report for ", ConversationKeyText(key), " is being written; retry"));
+  }
   return found;
 }
 
-absl::Status JobCoordinator::ReportTurn(const codi::v1::TurnReport& report) {
-  MutexLock lock(&mu_);
+absl::Status JobCoordinator::StageTurn(const codi::v1::TurnReport& report, size_t slot,
+                                       WriteBatch& batch, std::vector<Staged>& staged) {
   CODI_ASSIGN_OR_RETURN(auto found, FindReportedLease(report.key(), report.epoch()));
   auto [job, lease] = found;
-  ConversationRecord& rec = lease->record;
+  const ConversationRecord& rec = lease->record;
   if (report.index() < rec.turns_done())
     return absl::OkStatus();  // a retried report, already durable
   if (report.index() != rec.turns_done()) {
@@ -403,117 +510,179 @@ absl::Status JobCoordinator::ReportTurn(const codi::v1::TurnReport& report) {
   if (report.index() >= static_cast<uint32_t>(rec.graph_size())) {
     return absl::InvalidArgumentError("turn index beyond the conversation's graph");
   }
-  ConversationRecord next = rec;
-  next.set_turns_done(rec.turns_done() + 1);
-  AddUsage(report.usage(), next.mutable_usage());
-  ConversationId id{report.key().job_id(), report.key().doc_id(), report.key().sample()};
-  CODI_RETURN_IF_ERROR(store_->AppendTurn(id, report.index(), report.turn(), next));
-  rec = std::move(next);
-  lease->expires = clock_->Now() + options_.lease_ttl;
-  ++job->turns;
-  AddUsage(report.usage(), &job->usage);
-  observer_->TurnCheckpointed(job->record.job_id());
+  Staged s{slot,           job, DocSample{report.key().doc_id(), report.key().sample()},
+           report.epoch(), rec, /*finish=*/false,
+           report.usage()};
+  s.next.set_turns_done(rec.turns_done() + 1);
+  AddUsage(report.usage(), s.next.mutable_usage());
+  const ConversationId id{report.key().job_id(), report.key().doc_id(), report.key().sample()};
+  store_->AddTurn(batch, id, report.index(), report.turn());
+  store_->AddConversation(batch, id, s.next);
+  lease->writing = true;
+  staged.push_back(std::move(s));
   return absl::OkStatus();
 }
 
-codi::v1::Conversation JobCoordinator::Assemble(const Job& job, const codi::v1::Document& doc,
-                                                const ConversationId& id,
-                                                const ConversationRecord& record,
-                                                std::vector<codi::v1::Turn> turns) const {
-  const auto& spec = job.record.spec();
-  codi::v1::Conversation c;
-  c.set_job(job.record.job_id());
-  c.set_doc_id(id.doc_id);
-  c.set_sample(id.sample);
-  *c.mutable_graph() = record.graph();
-  if (!spec.output().has_include_context_turn() || spec.output().include_context_turn()) {
-    auto* context = c.add_turns();
-    context->set_role("CONTEXT");
-    context->set_text(doc.title().empty() ? doc.text()
-                                          : absl::StrCat(doc.title(), "\n\n", doc.text()));
-    context->set_weight(RoleWeight(spec, "CONTEXT"));
-  }
-  for (auto& t : turns) {
-    t.set_weight(RoleWeight(spec, t.role()));
-    *c.add_turns() = std::move(t);
-  }
-  *c.mutable_usage() = record.usage();
-  return c;
-}
-
-absl::Status JobCoordinator::Finish(const codi::v1::FinishReport& report) {
-  MutexLock lock(&mu_);
+absl::Status JobCoordinator::StageFinish(const codi::v1::FinishReport& report, size_t slot,
+                                         WriteBatch& batch, std::vector<Staged>& staged) {
   CODI_ASSIGN_OR_RETURN(auto found, FindReportedLease(report.key(), report.epoch()));
   auto [job, lease] = found;
-  ConversationId id{report.key().job_id(), report.key().doc_id(), report.key().sample()};
-  ConversationRecord rec = lease->record;
+  Staged s{slot,           job,           DocSample{report.key().doc_id(), report.key().sample()},
+           report.epoch(), lease->record, /*finish=*/true,
+           report.usage()};
+  ConversationRecord& rec = s.next;
   AddUsage(report.usage(), rec.mutable_usage());
   rec.clear_worker_id();
   if (report.failed()) {
     rec.set_state(codi::v1::CONVERSATION_STATE_FAILED);
     rec.set_failure_reason(report.reason());
     rec.set_failure_detail(report.detail());
-    CODI_RETURN_IF_ERROR(store_->PutConversations({{id, rec}}));
-    ++job->failed;
-    Log(LogLevel::kWarning, "conversation_failed",
-        {{"conversation", ConversationKeyText(report.key())},
-         {"reason", report.reason()},
-         {"detail", report.detail()}});
   } else {
     if (rec.turns_done() != static_cast<uint32_t>(rec.graph_size())) {
       return absl::InvalidArgumentError(absl::StrCat(ConversationKeyText(report.key()),
                                                      " finished with ", rec.turns_done(), " of ",
                                                      rec.graph_size(), " turns"));
     }
-    CODI_ASSIGN_OR_RETURN(auto doc, store_->GetDocument(id.job_id, id.doc_id));
-    if (!doc.has_value()) return absl::DataLossError("missing document " + id.doc_id);
-    CODI_ASSIGN_OR_RETURN(auto turns, store_->GetTurns(id, rec.turns_done()));
+    // Done: the record alone. Its turns rows stay; export assembles them.
     rec.set_state(codi::v1::CONVERSATION_STATE_DONE);
-    CODI_RETURN_IF_ERROR(
-        store_->CompleteConversation(id, rec, Assemble(*job, *doc, id, rec, std::move(turns))));
-    ++job->done;
   }
-  AddUsage(report.usage(), &job->usage);
-  job->leased.erase(DocSample{id.doc_id, id.sample});
-  observer_->ConversationFinished(job->record.job_id(), report.failed());
-  return MaybeComplete(*job);
+  store_->AddConversation(
+      batch, {report.key().job_id(), report.key().doc_id(), report.key().sample()}, rec);
+  lease->writing = true;
+  staged.push_back(std::move(s));
+  return absl::OkStatus();
+}
+
+void JobCoordinator::ApplyStaged(const Staged& s, const absl::Status& written) {
+  Job& job = *s.job;
+  auto it = job.leased.find(s.ds);
+  // Absent only when the job was cancelled meanwhile: a writing lease
+  // neither expires nor is released.
+  LiveLease* lease = it != job.leased.end() ? &it->second : nullptr;
+  if (lease != nullptr) lease->writing = false;
+  if (!written.ok()) {
+    WorkChanged();  // its expiry counts again
+    return;
+  }
+  AddUsage(s.usage, &job.usage);
+  if (!s.finish) {
+    if (lease != nullptr) {
+      lease->record = s.next;
+      lease->expires = clock_->Now() + options_.lease_ttl;
+    }
+    ++job.turns;
+    observer_->TurnCheckpointed(job.record.job_id());
+    return;
+  }
+  const bool failed = s.next.state() == codi::v1::CONVERSATION_STATE_FAILED;
+  if (failed) {
+    ++job.failed;
+    Log(LogLevel::kWarning, "conversation_failed",
+        {{"conversation", absl::StrCat(job.record.job_id(), "/", s.ds.first, "/", s.ds.second)},
+         {"reason", s.next.failure_reason()},
+         {"detail", s.next.failure_detail()}});
+  } else {
+    ++job.done;
+  }
+  if (lease != nullptr) job.leased.erase(it);
+  observer_->ConversationFinished(job.record.job_id(), failed);
+  // The finish itself is durable; a job record that cannot be written now is
+  // written by a later Lease, which checks again.
+  (void)MaybeComplete(job);
+}
+
+std::vector<absl::Status> JobCoordinator::ReportMany(
+    const std::vector<const codi::v1::TurnReport*>& turns,
+    const std::vector<const codi::v1::FinishReport*>& finishes) {
+  std::vector<absl::Status> statuses(turns.size() + finishes.size());
+  std::vector<Staged> staged;
+  WriteBatch batch;
+  {
+    MutexLock lock(&mu_);
+    for (size_t i = 0; i < turns.size(); ++i) {
+      statuses[i] = StageTurn(*turns[i], i, batch, staged);
+    }
+    for (size_t i = 0; i < finishes.size(); ++i) {
+      const size_t slot = turns.size() + i;
+      statuses[slot] = StageFinish(*finishes[i], slot, batch, staged);
+    }
+  }
+  if (staged.empty()) return statuses;
+  const absl::Status written = store_->Commit(std::move(batch), "report");
+  MutexLock lock(&mu_);
+  for (const Staged& s : staged) {
+    statuses[s.slot] = written;
+    ApplyStaged(s, written);
+  }
+  return statuses;
+}
+
+absl::Status JobCoordinator::ReportTurn(const codi::v1::TurnReport& report) {
+  return ReportMany({&report}, {}).front();
+}
+
+absl::Status JobCoordinator::Finish(const codi::v1::FinishReport& report) {
+  return ReportMany({}, {&report}).front();
+}
+
+std::vector<absl::Status> JobCoordinator::Report(const codi::v1::ReportBatch& batch) {
+  std::vector<const codi::v1::TurnReport*> turns;
+  std::vector<const codi::v1::FinishReport*> finishes;
+  turns.reserve(batch.turns_size());
+  finishes.reserve(batch.finishes_size());
+  for (const auto& t : batch.turns()) turns.push_back(&t);
+  for (const auto& f : batch.finishes()) finishes.push_back(&f);
+  return ReportMany(turns, finishes);
 }
 
 absl::Status JobCoordinator::MaybeComplete(Job& job) {
   auto& rec = job.record;
-  if (rec.state() != codi::v1::JOB_STATE_RUNNING || !rec.documents_exhausted() ||
+  if (rec.state() != codi::v1::JOB_STATE_RUNNING || !rec.documents_exhausted() || job.refilling ||
       !job.pending.empty() || !job.leased.empty()) {
     return absl::OkStatus();
   }
-  rec.set_state(codi::v1::JOB_STATE_SUCCEEDED);
-  rec.set_finished_unix_ms(ToUnixMs(clock_->Now()));
+  codi::v1::JobRecord done = rec;
+  done.set_state(codi::v1::JOB_STATE_SUCCEEDED);
+  done.set_finished_unix_ms(ToUnixMs(clock_->Now()));
+  CODI_RETURN_IF_ERROR(store_->PutJob(done));
+  rec = std::move(done);
   WorkChanged();
   Log(LogLevel::kInfo, "job_finished",
       {{"job", rec.job_id()},
        {"done", std::to_string(job.done)},
        {"failed", std::to_string(job.failed)}});
-  return store_->PutJob(rec);
+  return absl::OkStatus();
 }
 
 absl::Status JobCoordinator::Release(const codi::v1::ReleaseRequest& request) {
   MutexLock lock(&mu_);
   std::vector<std::pair<ConversationId, ConversationRecord>> released;
+  std::vector<Job*> owners;
   for (int i = 0; i < request.keys_size(); ++i) {
     const uint64_t epoch = i < request.epochs_size() ? request.epochs(i) : 0;
     auto found = FindLease(request.keys(i), epoch);
-    if (!found.ok()) continue;  // nothing to hand back
+    if (!found.ok() || found->second->writing) continue;  // nothing to hand back now
     auto [job, lease] = *found;
     ConversationRecord rec = lease->record;
     rec.set_state(codi::v1::CONVERSATION_STATE_PENDING);
     rec.set_epoch(rec.epoch() + 1);
     rec.clear_worker_id();
-    DocSample ds{request.keys(i).doc_id(), request.keys(i).sample()};
-    released.emplace_back(ConversationId{job->record.job_id(), ds.first, ds.second}, rec);
-    job->leased.erase(ds);
-    job->pending.push_front(ds);
+    released.emplace_back(
+        ConversationId{job->record.job_id(), request.keys(i).doc_id(), request.keys(i).sample()},
+        std::move(rec));
+    owners.push_back(job);
   }
-  if (!released.empty()) WorkChanged();
-  return store_->PutConversations(released);
+  if (released.empty()) return absl::OkStatus();
+  // Rare (a worker stopping): written under the mutex, before memory moves.
+  CODI_RETURN_IF_ERROR(store_->PutConversations(released));
+  for (size_t i = 0; i < released.size(); ++i) {
+    auto& [id, rec] = released[i];
+    DocSample ds{id.doc_id, id.sample};
+    owners[i]->leased.erase(ds);
+    owners[i]->pending.push_front(Queued{std::move(ds), std::move(rec)});
+  }
+  WorkChanged();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<codi::v1::HeartbeatResponse> JobCoordinator::Heartbeat(
@@ -583,14 +752,20 @@ absl::Status JobCoordinator::Cancel(const std::string& job_id) {
   auto it = jobs_.find(job_id);
   if (it == jobs_.end()) return absl::NotFoundError("unknown job " + job_id);
   Job& job = *it->second;
+  // A refill in progress writes the job record too: let it land first.
+  mu_.Await(absl::Condition(
+      +[](Job* j) ABSL_NO_THREAD_SAFETY_ANALYSIS { return !j->refilling; }, &job));
   if (job.record.state() != codi::v1::JOB_STATE_RUNNING) return absl::OkStatus();
-  job.record.set_state(codi::v1::JOB_STATE_CANCELLED);
-  job.record.set_finished_unix_ms(ToUnixMs(clock_->Now()));
+  codi::v1::JobRecord cancelled = job.record;
+  cancelled.set_state(codi::v1::JOB_STATE_CANCELLED);
+  cancelled.set_finished_unix_ms(ToUnixMs(clock_->Now()));
+  CODI_RETURN_IF_ERROR(store_->PutJob(cancelled));
+  job.record = std::move(cancelled);
   job.pending.clear();
   job.leased.clear();  // reports under these leases are refused from now on
   WorkChanged();
   Log(LogLevel::kInfo, "job_cancelled", {{"job", job_id}});
-  return store_->PutJob(job.record);
+  return absl::OkStatus();
 }
 
 size_t JobCoordinator::WorkersSeenWithin(absl::Duration window) {

@@ -7,8 +7,16 @@
 // source a few at a time (a cursor in the job record says how far), and only
 // a bounded queue of pending conversation keys and the live leases are held.
 //
-// Thread-safe: one mutex guards all in-memory state; store writes happen
-// under it, so a reply to a worker is sent only after its batch is durable.
+// Thread-safe: one mutex guards the in-memory bookkeeping (queues, leases,
+// counters). The hot paths (turn reports, finishes, lease grants, reading
+// documents into work) decide under it, write their batch with it released
+// (StateStore group-commits concurrent batches into one write), then apply
+// the result under it: a reply is sent only after its batch is durable, and
+// a write that fails changes nothing in memory. While a conversation's write
+// is in flight its lease is marked `writing`: it neither expires nor takes
+// another report (that one is answered UNAVAILABLE and retried), so writes
+// to one conversation stay in order. Rare events (a lease expiring, a
+// release, a job's end, a cancel) still write under the mutex.
 // A Lease with wait_ms waits on that mutex for work to appear (a submitted
 // job, a released or expired lease, a job's end), not by polling.
 #pragma once
@@ -109,6 +117,9 @@ class JobCoordinator : public WorkSource {
   absl::StatusOr<codi::v1::LeaseResponse> Lease(const codi::v1::LeaseRequest& request) override;
   absl::Status ReportTurn(const codi::v1::TurnReport& report) override;
   absl::Status Finish(const codi::v1::FinishReport& report) override;
+  // Turn reports and finishes of several conversations in one store write;
+  // one status per report, turns first, then finishes, as in the batch.
+  std::vector<absl::Status> Report(const codi::v1::ReportBatch& batch);
   absl::Status Release(const codi::v1::ReleaseRequest& request) override;
   absl::StatusOr<codi::v1::HeartbeatResponse> Heartbeat(
       const codi::v1::HeartbeatRequest& request) override;
@@ -122,12 +133,22 @@ class JobCoordinator : public WorkSource {
   struct LiveLease {
     codi::v1::ConversationRecord record;
     absl::Time expires;
+    // A write for this conversation is in flight (see the class comment).
+    bool writing = false;
   };
   using DocSample = std::pair<std::string, uint32_t>;
+  // A queued conversation and its record as stored (no read to lease it).
+  struct Queued {
+    DocSample ds;
+    codi::v1::ConversationRecord record;
+  };
   struct Job {
     codi::v1::JobRecord record;
     std::unique_ptr<GraphSampler> sampler;
-    std::deque<DocSample> pending;
+    std::deque<Queued> pending;
+    // Documents are being read into work with the mutex released; the reader
+    // and the record's cursor belong to that reader until it ends.
+    bool refilling = false;
     absl::flat_hash_map<DocSample, LiveLease> leased;
     std::optional<DocumentJsonlReader> reader;
     uint64_t source_bytes = 0;
@@ -142,8 +163,25 @@ class JobCoordinator : public WorkSource {
 
   absl::Status LoadJob(const codi::v1::JobRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Reads documents until the pending queue reaches the high watermark or the
-  // source ends. A document-source I/O error fails the job.
+  // source ends, with the mutex released while it reads and writes. A
+  // document-source I/O error fails the job.
   absl::Status Refill(Job& job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A job whose queue runs low and that nobody refills yet, or null.
+  Job* JobToRefill() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  struct Grant {
+    Job* job;
+    ConversationId id;
+    codi::v1::ConversationRecord record;
+    codi::v1::Lease lease;
+  };
+  // Grants what is ready now (in memory, leases marked writing); the caller
+  // writes them with WriteGrants.
+  absl::StatusOr<std::vector<Grant>> PlanGrants(const codi::v1::LeaseRequest& request,
+                                                bool* any_unfinished)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Reads what the grants' leases carry and writes their records, with the
+  // mutex released; then applies the outcome under it.
+  absl::Status WriteGrants(std::vector<Grant>& grants) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ExpireLeases(Job& job, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status MaybeComplete(Job& job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The live lease a report refers to, or FAILED_PRECONDITION.
@@ -153,17 +191,30 @@ class JobCoordinator : public WorkSource {
   // FindLease for a worker's report: a refusal is counted as one.
   absl::StatusOr<std::pair<Job*, LiveLease*>> FindReportedLease(
       const codi::v1::ConversationKey& key, uint64_t epoch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // One pass of Lease: grants what is ready now.
-  absl::StatusOr<codi::v1::LeaseResponse> LeaseReady(const codi::v1::LeaseRequest& request)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The earliest expiry of a live lease (InfiniteFuture when none).
   absl::Time NextLeaseExpiry() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Something a waiting Lease may now find: new work, or a job's end.
   void WorkChanged() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { ++work_generation_; }
-  codi::v1::Conversation Assemble(const Job& job, const codi::v1::Document& doc,
-                                  const ConversationId& id,
-                                  const codi::v1::ConversationRecord& record,
-                                  std::vector<codi::v1::Turn> turns) const;
+  // A report accepted for writing: what to apply once its batch is durable.
+  struct Staged {
+    size_t slot;  // index into the batch's statuses
+    Job* job;
+    DocSample ds;
+    uint64_t epoch;
+    codi::v1::ConversationRecord next;
+    bool finish;
+    codi::v1::Usage usage;
+  };
+  // Checks a report under the mutex: an error, OK for a retried report that
+  // is already durable, or the ops to write (added to `batch`).
+  absl::Status StageTurn(const codi::v1::TurnReport& report, size_t slot, WriteBatch& batch,
+                         std::vector<Staged>& staged) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status StageFinish(const codi::v1::FinishReport& report, size_t slot, WriteBatch& batch,
+                           std::vector<Staged>& staged) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ApplyStaged(const Staged& s, const absl::Status& written) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<absl::Status> ReportMany(const std::vector<const codi::v1::TurnReport*>& turns,
+                                       const std::vector<const codi::v1::FinishReport*>& finishes)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   StateStore* store_;
   CoordinatorOptions options_;

@@ -1,6 +1,8 @@
 #include "coordinator/state_store.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/spec/job_defaults.h"
 #include "common/storage/key_codec.h"
 
 namespace codi {
@@ -46,13 +48,115 @@ StateStore::StateStore(KvStore* kv, bool sync_writes, Clock* clock)
       results_(kv, kResults),
       skipped_(kv, kSkipped) {}
 
-absl::Status StateStore::Commit(const WriteBatch& batch) {
+struct StateStore::PendingWrite {
+  WriteBatch batch;
+  absl::Status status;
+  bool done = false;
+};
+
+absl::Status StateStore::Commit(WriteBatch batch, std::string_view operation) {
+  if (batch.empty()) return absl::OkStatus();
+  PendingWrite me{std::move(batch), absl::OkStatus(), false};
+  struct Ready {
+    StateStore* self;
+    PendingWrite* me;
+  } ready{this, &me};
+  commit_mu_.Lock();
+  queue_.push_back(&me);
+  while (true) {
+    // Wait while another caller writes a group: it may not hold this batch
+    // (it took the queue before this one joined), then this caller leads next.
+    commit_mu_.Await(absl::Condition(
+        +[](Ready* r) ABSL_NO_THREAD_SAFETY_ANALYSIS { return r->me->done || !r->self->writing_; },
+        &ready));
+    if (me.done) break;
+    writing_ = true;
+    std::vector<PendingWrite*> group;
+    group.swap(queue_);
+    commit_mu_.Unlock();
+    absl::Status status = WriteGroup(group);
+    commit_mu_.Lock();
+    for (PendingWrite* p : group) {
+      p->status = status;
+      p->done = true;
+    }
+    writing_ = false;
+  }
+  commit_mu_.Unlock();
+  if (status_observer_) status_observer_(operation, me.status);
+  return me.status;
+}
+
+absl::Status StateStore::WriteGroup(std::vector<PendingWrite*>& group) {
   WriteOptions options;
   options.sync = sync_;
+  WriteBatch merged;
+  const WriteBatch* batch = &group.front()->batch;
+  if (group.size() > 1) {
+    for (PendingWrite* p : group) merged.Append(std::move(p->batch));
+    batch = &merged;
+  }
   const absl::Time start = clock_->Now();
-  absl::Status status = kv_->Write(batch, options);
+  absl::Status status = kv_->Write(*batch, options);
   if (write_observer_) write_observer_(clock_->Now() - start);
   return status;
+}
+
+absl::Status StateStore::Probe() {
+  WriteBatch batch;
+  const std::string key = KeyEncoder().String("").String("store-probe").data();
+  batch.Put(kJobs, key, "");
+  batch.Delete(kJobs, key);
+  return Commit(std::move(batch), "probe");
+}
+
+void StateStore::AddTurn(WriteBatch& batch, const ConversationId& id, uint32_t index,
+                         const codi::v1::Turn& turn) const {
+  turns_.Put(batch, TurnKey(id, index), turn);
+}
+
+void StateStore::AddConversation(WriteBatch& batch, const ConversationId& id,
+                                 const codi::v1::ConversationRecord& record) const {
+  conversations_.Put(batch, ConversationKey(id), record);
+}
+
+void StateStore::AddDocument(WriteBatch& batch, const std::string& job_id,
+                             const codi::v1::Document& doc) const {
+  documents_.Put(batch, DocumentKey(job_id, doc.id()), doc);
+}
+
+void StateStore::AddSkipped(WriteBatch& batch, const std::string& job_id,
+                            const codi::v1::SkippedDocument& skipped) const {
+  skipped_.Put(batch, KeyEncoder().String(job_id).U64(skipped.line()).data(), skipped);
+}
+
+void StateStore::AddJob(WriteBatch& batch, const codi::v1::JobRecord& job) const {
+  jobs_.Put(batch, JobKey(job.job_id()), job);
+}
+
+codi::v1::Conversation StateStore::Assemble(const codi::v1::JobRecord& job,
+                                            const codi::v1::Document& doc, const ConversationId& id,
+                                            const codi::v1::ConversationRecord& record,
+                                            std::vector<codi::v1::Turn> turns) {
+  const auto& spec = job.spec();
+  codi::v1::Conversation c;
+  c.set_job(job.job_id());
+  c.set_doc_id(id.doc_id);
+  c.set_sample(id.sample);
+  *c.mutable_graph() = record.graph();
+  if (!spec.output().has_include_context_turn() || spec.output().include_context_turn()) {
+    auto* context = c.add_turns();
+    context->set_role("CONTEXT");
+    context->set_text(doc.title().empty() ? doc.text()
+                                          : absl::StrCat(doc.title(), "\n\n", doc.text()));
+    context->set_weight(RoleWeight(spec, "CONTEXT"));
+  }
+  for (auto& t : turns) {
+    t.set_weight(RoleWeight(spec, t.role()));
+    *c.add_turns() = std::move(t);
+  }
+  *c.mutable_usage() = record.usage();
+  return c;
 }
 
 absl::StatusOr<std::optional<codi::v1::JobRecord>> StateStore::GetJob(
@@ -123,8 +227,41 @@ absl::StatusOr<std::vector<codi::v1::Turn>> StateStore::GetTurns(const Conversat
 absl::Status StateStore::ScanResults(
     const std::string& job_id,
     const std::function<bool(const codi::v1::Conversation&)>& visit) const {
-  return results_.Scan(JobKey(job_id), "",
-                       [&](std::string_view, const codi::v1::Conversation& c) { return visit(c); });
+  auto job = GetJob(job_id);
+  if (!job.ok()) return job.status();
+  if (!job->has_value()) return absl::NotFoundError("unknown job " + job_id);
+  // Consecutive conversations share their document (key order is doc_id, sample).
+  std::optional<codi::v1::Document> doc;
+  absl::Status error;
+  absl::Status status = ScanConversations(
+      job_id, [&](const ConversationId& id, const codi::v1::ConversationRecord& rec) {
+        if (rec.state() != codi::v1::CONVERSATION_STATE_DONE) return true;
+        // State written before the turns were kept holds the assembled result.
+        auto stored = results_.Get(ConversationKey(id));
+        if (!stored.ok()) {
+          error = stored.status();
+          return false;
+        }
+        if (stored->has_value()) return visit(**stored);
+        if (!doc.has_value() || doc->id() != id.doc_id) {
+          auto read = GetDocument(job_id, id.doc_id);
+          if (!read.ok() || !read->has_value()) {
+            error = read.ok() ? absl::DataLossError(absl::StrCat("documents: ", job_id, "/",
+                                                                 id.doc_id, " is missing"))
+                              : read.status();
+            return false;
+          }
+          doc = **std::move(read);
+        }
+        auto turns = GetTurns(id, rec.turns_done());
+        if (!turns.ok()) {
+          error = turns.status();
+          return false;
+        }
+        return visit(Assemble(**job, *doc, id, rec, *std::move(turns)));
+      });
+  if (!status.ok()) return status;
+  return error;
 }
 
 absl::Status StateStore::ScanSkipped(
@@ -137,26 +274,8 @@ absl::Status StateStore::ScanSkipped(
 
 absl::Status StateStore::PutJob(const codi::v1::JobRecord& job) {
   WriteBatch batch;
-  jobs_.Put(batch, JobKey(job.job_id()), job);
-  return Commit(batch);
-}
-
-absl::Status StateStore::IngestDocument(
-    const codi::v1::JobRecord& job, const codi::v1::Document* doc,
-    const std::vector<std::pair<uint32_t, codi::v1::ConversationRecord>>& conversations,
-    const codi::v1::SkippedDocument* skipped) {
-  WriteBatch batch;
-  if (doc != nullptr) {
-    documents_.Put(batch, DocumentKey(job.job_id(), doc->id()), *doc);
-    for (const auto& [sample, record] : conversations) {
-      conversations_.Put(batch, ConversationKey({job.job_id(), doc->id(), sample}), record);
-    }
-  }
-  if (skipped != nullptr) {
-    skipped_.Put(batch, KeyEncoder().String(job.job_id()).U64(skipped->line()).data(), *skipped);
-  }
-  jobs_.Put(batch, JobKey(job.job_id()), job);
-  return Commit(batch);
+  AddJob(batch, job);
+  return Commit(std::move(batch), "job");
 }
 
 absl::Status StateStore::PutConversations(
@@ -164,26 +283,7 @@ absl::Status StateStore::PutConversations(
   if (records.empty()) return absl::OkStatus();
   WriteBatch batch;
   for (const auto& [id, record] : records) conversations_.Put(batch, ConversationKey(id), record);
-  return Commit(batch);
-}
-
-absl::Status StateStore::AppendTurn(const ConversationId& id, uint32_t index,
-                                    const codi::v1::Turn& turn,
-                                    const codi::v1::ConversationRecord& record) {
-  WriteBatch batch;
-  turns_.Put(batch, TurnKey(id, index), turn);
-  conversations_.Put(batch, ConversationKey(id), record);
-  return Commit(batch);
-}
-
-absl::Status StateStore::CompleteConversation(const ConversationId& id,
-                                              const codi::v1::ConversationRecord& record,
-                                              const codi::v1::Conversation& result) {
-  WriteBatch batch;
-  results_.Put(batch, ConversationKey(id), result);
-  conversations_.Put(batch, ConversationKey(id), record);
-  for (uint32_t i = 0; i < record.turns_done(); ++i) turns_.Delete(batch, TurnKey(id, i));
-  return Commit(batch);
+  return Commit(std::move(batch), "conversations");
 }
 
 }  // namespace codi

@@ -7,13 +7,24 @@
 //   jobs           (job_id)                        -> JobRecord
 //   documents      (job_id, doc_id)                -> Document
 //   conversations  (job_id, doc_id, sample u32)    -> ConversationRecord
-//   turns          (job_id, doc_id, sample, index) -> Turn   (checkpoints)
-//   results        (job_id, doc_id, sample)        -> Conversation (finished)
+//   turns          (job_id, doc_id, sample, index) -> Turn
+//   results        (job_id, doc_id, sample)        -> Conversation (older state only)
 //   skipped        (job_id, line u64)              -> SkippedDocument
 //
-// Every mutating call writes one WriteBatch: what must change together
-// (a turn appended and its conversation's progress moved; a result written,
-// the conversation marked done and its checkpoints deleted) lands atomically.
+// A finished conversation is its DONE record plus its turns rows, which are
+// kept: it is assembled (document as CONTEXT turn, role weights) when it is
+// exported, not rewritten when it finishes. State written before this layout
+// has a `results` row instead, which export still reads.
+//
+// Every mutation is one WriteBatch: what must change together (a turn
+// appended and its conversation's progress moved; a document, its
+// conversations and the job's cursor) lands atomically.
+//
+// Group commit: concurrent Commit calls are merged into one KvStore write
+// (one WAL write, one fsync with `sync`). The first caller to find no write in
+// progress writes every batch queued by then; callers arriving meanwhile are
+// written by the next leader, without any added wait. A call returns only
+// once its own batch is durable (or with the error that refused the group).
 // Durability: when a call returns OK the batch is in the WAL (survives a
 // process crash); with `sync` it is also fsynced (survives power loss).
 // Thread-safe (RocksDB is); callers order writes to one conversation.
@@ -24,6 +35,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -31,6 +43,7 @@
 #include "codi/v1/conversation.pb.h"
 #include "codi/v1/state.pb.h"
 #include "common/base/clock.h"
+#include "common/base/mutex.h"
 #include "common/storage/kv_store.h"
 #include "common/storage/proto_table.h"
 
@@ -56,9 +69,16 @@ class StateStore {
   StateStore(KvStore* kv, bool sync_writes, Clock* clock = RealClock());
 
   KvStore* kv() const { return kv_; }
-  // Called with the duration of every batch write (metrics). Set before use.
+  // Called with the duration of every store write (one per group; metrics).
+  // Set before use.
   void set_write_observer(std::function<void(absl::Duration)> observer) {
     write_observer_ = std::move(observer);
+  }
+  // Called after every Commit with its operation name and result (store
+  // health, error metrics). Set before use; must not call back into the store.
+  void set_status_observer(
+      std::function<void(std::string_view operation, const absl::Status&)> observer) {
+    status_observer_ = std::move(observer);
   }
 
   absl::StatusOr<std::optional<codi::v1::JobRecord>> GetJob(const std::string& job_id) const;
@@ -75,7 +95,8 @@ class StateStore {
   // The first `count` checkpointed turns of a conversation, in order.
   absl::StatusOr<std::vector<codi::v1::Turn>> GetTurns(const ConversationId& id,
                                                        uint32_t count) const;
-  // Finished conversations of one job in key order (doc_id, sample).
+  // Finished conversations of one job in key order (doc_id, sample), as
+  // exported: assembled from the DONE record, its document and its turns.
   absl::Status ScanResults(const std::string& job_id,
                            const std::function<bool(const codi::v1::Conversation&)>& visit) const;
   absl::Status ScanSkipped(
@@ -83,31 +104,46 @@ class StateStore {
       const std::function<bool(const codi::v1::SkippedDocument&)>& visit) const;
 
   [[nodiscard]] absl::Status PutJob(const codi::v1::JobRecord& job);
-  // One document's worth of work: the document (or a skip record), its
-  // conversations, and the job record with the advanced cursor.
-  [[nodiscard]] absl::Status IngestDocument(
-      const codi::v1::JobRecord& job, const codi::v1::Document* doc,
-      const std::vector<std::pair<uint32_t, codi::v1::ConversationRecord>>& conversations,
-      const codi::v1::SkippedDocument* skipped);
-  // Lease grants, expiries, releases and failures: conversation records only.
+  // Lease expiries and releases: conversation records only.
   [[nodiscard]] absl::Status PutConversations(
       const std::vector<std::pair<ConversationId, codi::v1::ConversationRecord>>& records);
-  // Checkpoint: the turn at `index` and the conversation's new progress.
-  [[nodiscard]] absl::Status AppendTurn(const ConversationId& id, uint32_t index,
-                                        const codi::v1::Turn& turn,
-                                        const codi::v1::ConversationRecord& record);
-  // The finished conversation, its record marked done, its checkpoints deleted.
-  [[nodiscard]] absl::Status CompleteConversation(const ConversationId& id,
-                                                  const codi::v1::ConversationRecord& record,
-                                                  const codi::v1::Conversation& result);
+  // A write that changes nothing (a key put and deleted in one batch), to
+  // learn whether the store takes writes again after a failure.
+  [[nodiscard]] absl::Status Probe();
+
+  // Building blocks for callers that gather several changes into one batch.
+  void AddTurn(WriteBatch& batch, const ConversationId& id, uint32_t index,
+               const codi::v1::Turn& turn) const;
+  void AddConversation(WriteBatch& batch, const ConversationId& id,
+                       const codi::v1::ConversationRecord& record) const;
+  void AddDocument(WriteBatch& batch, const std::string& job_id,
+                   const codi::v1::Document& doc) const;
+  void AddSkipped(WriteBatch& batch, const std::string& job_id,
+                  const codi::v1::SkippedDocument& skipped) const;
+  void AddJob(WriteBatch& batch, const codi::v1::JobRecord& job) const;
+  // Writes `batch` durably (group commit, see above). `operation` names it
+  // for the status observer ("report", "lease", "ingest", ...).
+  [[nodiscard]] absl::Status Commit(WriteBatch batch, std::string_view operation);
+
+  // The exported form of a finished conversation.
+  static codi::v1::Conversation Assemble(const codi::v1::JobRecord& job,
+                                         const codi::v1::Document& doc, const ConversationId& id,
+                                         const codi::v1::ConversationRecord& record,
+                                         std::vector<codi::v1::Turn> turns);
 
  private:
-  [[nodiscard]] absl::Status Commit(const WriteBatch& batch);
+  struct PendingWrite;
+  [[nodiscard]] absl::Status WriteGroup(std::vector<PendingWrite*>& group);
 
   KvStore* kv_;
   bool sync_;
   Clock* clock_;
   std::function<void(absl::Duration)> write_observer_;
+  std::function<void(std::string_view, const absl::Status&)> status_observer_;
+  Mutex commit_mu_;
+  // Batches waiting for the next group, and whether a group is being written.
+  std::vector<PendingWrite*> queue_ ABSL_GUARDED_BY(commit_mu_);
+  bool writing_ ABSL_GUARDED_BY(commit_mu_) = false;
   ProtoTable<codi::v1::JobRecord> jobs_;
   ProtoTable<codi::v1::Document> documents_;
   ProtoTable<codi::v1::ConversationRecord> conversations_;

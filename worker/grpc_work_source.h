@@ -1,10 +1,21 @@
 // WorkSource over gRPC: the worker's view of a remote codi-coordinator. Every
 // call has a deadline; an unreachable coordinator comes back as Unavailable
 // (the caller retries with backoff, gRPC reconnects by itself).
+//
+// Calls made by many worker threads at once are coalesced, transparently:
+// turn reports and finishes waiting while a Report call is in flight go
+// together in the next one (WorkService.Report), and single-conversation
+// Lease calls waiting while one is in flight go together as one Lease for
+// several conversations, handed out one per caller. No call waits on a timer:
+// the first caller sends at once, and each caller returns when its own
+// report is acknowledged (durable) or refused. Against a coordinator without
+// Report (UNIMPLEMENTED) reports go one per call, as before.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
@@ -33,14 +44,32 @@ class GrpcWorkSource : public WorkSource {
   void CancelWaits() override;
 
  private:
+  struct PendingReport;
+  struct PendingLease;
   template <typename Request, typename Response, typename Method>
   absl::StatusOr<Response> Call(Method method, const Request& request);
+  // Queues a report and returns its own answer, sending the queue when no
+  // Report call is in flight.
+  absl::Status SubmitReport(PendingReport* report);
+  void SendReports(const std::vector<PendingReport*>& group);
+  // One Lease call, cancellable by CancelWaits.
+  absl::StatusOr<codi::v1::LeaseResponse> LeaseCall(const codi::v1::LeaseRequest& request);
+  void SendLeases(const std::vector<PendingLease*>& group);
 
   std::unique_ptr<codi::v1::WorkService::Stub> stub_;
   absl::Duration deadline_;
   Mutex mu_;
   absl::flat_hash_set<grpc::ClientContext*> waiting_ ABSL_GUARDED_BY(mu_);
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+
+  Mutex report_mu_;
+  std::vector<PendingReport*> report_queue_ ABSL_GUARDED_BY(report_mu_);
+  bool reporting_ ABSL_GUARDED_BY(report_mu_) = false;
+  std::atomic<bool> batch_unsupported_{false};
+
+  Mutex lease_mu_;
+  std::vector<PendingLease*> lease_queue_ ABSL_GUARDED_BY(lease_mu_);
+  bool leasing_ ABSL_GUARDED_BY(lease_mu_) = false;
 };
 
 }  // namespace codi

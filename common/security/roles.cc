@@ -16,7 +16,7 @@ constexpr unsigned kClients = Bit(Role::kClient);
 constexpr unsigned kWorkers = Bit(Role::kWorker);
 
 // The policy, once. Admin is implied everywhere.
-constexpr std::array<std::pair<const char*, unsigned>, 14> kMethodRoles = {{
+constexpr std::array<std::pair<const char*, unsigned>, 15> kMethodRoles = {{
     {"/codi.v1.CoordinatorService/SubmitJob", kClients},
     {"/codi.v1.CoordinatorService/SubmitJobWithDocuments", kClients},
     {"/codi.v1.CoordinatorService/CancelJob", kClients},
@@ -28,6 +28,7 @@ constexpr std::array<std::pair<const char*, unsigned>, 14> kMethodRoles = {{
     {"/codi.v1.WorkService/Lease", kWorkers},
     {"/codi.v1.WorkService/ReportTurn", kWorkers},
     {"/codi.v1.WorkService/Finish", kWorkers},
+    {"/codi.v1.WorkService/Report", kWorkers},
     {"/codi.v1.WorkService/Release", kWorkers},
     {"/codi.v1.WorkService/Heartbeat", kWorkers},
     // `codi export` reads the stored spec (shards, chat roles, dataset card).

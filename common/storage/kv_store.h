@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,6 +50,16 @@ class WriteBatch {
     ops_.push_back(Op{Op::Kind::kDelete, std::string(table), std::move(key), {}});
   }
   void Clear() { ops_.clear(); }
+  // Moves `other`'s ops after this batch's (group commit merges batches).
+  void Append(WriteBatch&& other) {
+    if (ops_.empty()) {
+      ops_ = std::move(other.ops_);
+    } else {
+      ops_.insert(ops_.end(), std::make_move_iterator(other.ops_.begin()),
+                  std::make_move_iterator(other.ops_.end()));
+    }
+    other.ops_.clear();
+  }
 
   size_t size() const { return ops_.size(); }
   bool empty() const { return ops_.empty(); }

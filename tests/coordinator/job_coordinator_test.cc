@@ -111,6 +111,44 @@ TEST_F(JobCoordinatorTest, LeasesReportsAndFinishesEveryConversationOnce) {
   EXPECT_EQ(results, 4);
 }
 
+TEST_F(JobCoordinatorTest, ABatchOfReportsIsWrittenOnceAndAnsweredReportByReport) {
+  auto c = Make();
+  ASSERT_TRUE(c->SubmitJob(Spec(2), dir_.File("docs.jsonl"), "job").ok());
+  codi::v1::Lease a = LeaseOne(*c);
+  codi::v1::Lease b = LeaseOne(*c);
+  ASSERT_TRUE(c->ReportTurn(Report(b, 0)).ok());
+  codi::v1::ReportBatch batch;
+  *batch.add_turns() = Report(a, 0);
+  *batch.add_turns() = Report(a, 0);  // the same report twice: ordered after the first
+  *batch.add_turns() = Report(b, 3);  // out of order
+  *batch.add_turns() = Report(b, 0);  // a retry of a durable report
+  codi::v1::TurnReport stale = Report(b, 1);
+  stale.set_epoch(b.epoch() + 7);
+  *batch.add_turns() = stale;
+  codi::v1::FinishReport early;  // b has 1 of 4 turns
+  *early.mutable_key() = b.key();
+  early.set_epoch(b.epoch());
+  *batch.add_finishes() = early;
+  std::vector<absl::Status> answers = c->Report(batch);
+  ASSERT_EQ(answers.size(), 6u);
+  EXPECT_TRUE(answers[0].ok()) << answers[0];
+  EXPECT_EQ(answers[1].code(), absl::StatusCode::kUnavailable) << answers[1];
+  EXPECT_EQ(answers[2].code(), absl::StatusCode::kInvalidArgument) << answers[2];
+  EXPECT_TRUE(answers[3].ok()) << answers[3];
+  EXPECT_EQ(answers[4].code(), absl::StatusCode::kFailedPrecondition) << answers[4];
+  EXPECT_EQ(answers[5].code(), absl::StatusCode::kInvalidArgument) << answers[5];
+  auto progress = c->Progress("job");
+  ASSERT_TRUE(progress.ok());
+  EXPECT_EQ(progress->turns, 2u);  // a's first turn, b's first turn: each once
+  // The unavailable one, retried, is a durable duplicate; the next turn goes on.
+  EXPECT_TRUE(c->ReportTurn(Report(a, 0)).ok());
+  EXPECT_TRUE(c->ReportTurn(Report(a, 1)).ok());
+  ConversationId id{"job", a.key().doc_id(), a.key().sample()};
+  auto turns = store_->GetTurns(id, 2);
+  ASSERT_TRUE(turns.ok()) << turns.status();
+  EXPECT_EQ((*turns)[1].text(), "turn 1");
+}
+
 TEST_F(JobCoordinatorTest, RefusesAReportUnderASupersededLeaseAndChangesNothing) {
   auto c = Make();
   ASSERT_TRUE(c->SubmitJob(Spec(1), dir_.File("docs.jsonl"), "job").ok());

@@ -195,6 +195,7 @@ TEST_F(Security, EveryRpcIsOpenToExactlyItsRolesAndNoTokenIsEverLogged) {
       {"/codi.v1.WorkService/Lease", worker},
       {"/codi.v1.WorkService/ReportTurn", worker},
       {"/codi.v1.WorkService/Finish", worker},
+      {"/codi.v1.WorkService/Report", worker},
       {"/codi.v1.WorkService/Release", worker},
       {"/codi.v1.WorkService/Heartbeat", worker},
       {"/codi.v1.WorkService/GetJobSpec", {"admin", "client", "reader", "worker"}},

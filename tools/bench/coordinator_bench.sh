@@ -2,12 +2,16 @@
 # Coordinator benchmark: a job of N conversations (default 100,000) run by
 # codi-coordinator with two workers against a zero-latency codi-teacher-sim,
 # all on loopback. Prints the coordinator's RSS as the job grows, its peak
-# RSS (VmHWM) and the turn reports it checkpointed per second.
+# RSS (VmHWM), the turn reports it checkpointed per second and the CPU time
+# (user + system, from /proc/PID/stat) it spent per turn report.
 # Usage: tools/bench/coordinator_bench.sh [CONVERSATIONS] [SAMPLES_PER_DOC]
+# Environment: WORKERS (worker processes, default 2), CONCURRENCY (each, default 32).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CONVERSATIONS=${1:-100000}
 SAMPLES=${2:-10}
+WORKERS=${WORKERS:-2}
+CONCURRENCY=${CONCURRENCY:-32}
 DOCS=$((CONVERSATIONS / SAMPLES))
 BIN=build/bin
 for b in codi codi-coordinator codi-worker codi-teacher-sim; do
@@ -55,15 +59,19 @@ SIM=$ADDR
 start_server coordinator "$BIN/codi-coordinator" --listen 127.0.0.1:0 --state "$WORK/state" --log-level warning
 COORD=$ADDR
 COORD_PID=${PIDS[-1]}
-for i in 1 2; do
-  "$BIN/codi-worker" --coordinator "$COORD" --teacher "http://$SIM/v1" --concurrency 32 \
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+WORKER_PIDS=()
+for i in $(seq 1 "$WORKERS"); do
+  "$BIN/codi-worker" --coordinator "$COORD" --teacher "http://$SIM/v1" --concurrency "$CONCURRENCY" \
     --lease-wait-ms 1000 --log-level warning >/dev/null 2>"$WORK/worker$i.err" &
   PIDS+=($!)
+  WORKER_PIDS+=($!)
 done
 
 JOB=$("$BIN/codi" submit "$WORK/job.yaml" --coordinator "$COORD" --job-id bench)
 START=$(date +%s.%N)
-echo "bench: $CONVERSATIONS conversations ($DOCS documents x $SAMPLES samples, 2 turns each), 2 workers x 32"
+CPU_START=$(cpu_ticks "$COORD_PID")
+echo "bench: $CONVERSATIONS conversations ($DOCS documents x $SAMPLES samples, 2 turns each), $WORKERS workers x $CONCURRENCY"
 NEXT_MARK=10
 while :; do
   STATUS=$("$BIN/codi" status "$JOB" --coordinator "$COORD" --json)
@@ -79,10 +87,19 @@ while :; do
   sleep 1
 done
 END=$(date +%s.%N)
+CPU_END=$(cpu_ticks "$COORD_PID")
+WORKER_TICKS=0
+for p in "${WORKER_PIDS[@]}"; do WORKER_TICKS=$((WORKER_TICKS + $(cpu_ticks "$p"))); done
+HZ=$(getconf CLK_TCK)
 HWM=$(awk '/VmHWM/ {print $2}' /proc/$COORD_PID/status)
 TURNS=$(echo "$STATUS" | sed -n 's/.*"turns": *"\{0,1\}\([0-9]*\).*/\1/p')
 ELAPSED=$(echo "$END - $START" | bc -l)
 printf 'bench: state %s, %s conversations, %s turn reports in %.1f s\n' "$STATE" "$DONE" "$TURNS" "$ELAPSED"
 printf 'bench: coordinator turn reports/s: %.0f\n' "$(echo "$TURNS / $ELAPSED" | bc -l)"
+CPU_S=$(echo "($CPU_END - $CPU_START) / $HZ" | bc -l)
+printf 'bench: coordinator CPU %.2f s (user+system, from the submit): %.1f us per turn report\n' \
+  "$CPU_S" "$(echo "1000000 * $CPU_S / $TURNS" | bc -l)"
+printf 'bench: workers CPU %.2f s: %.1f us per turn\n' "$(echo "$WORKER_TICKS / $HZ" | bc -l)" \
+  "$(echo "1000000 * $WORKER_TICKS / $HZ / $TURNS" | bc -l)"
 printf 'bench: coordinator peak RSS (VmHWM): %d MiB\n' $((HWM / 1024))
 printf 'bench: state directory: %s\n' "$(du -sh "$WORK/state" | cut -f1)"

@@ -40,7 +40,7 @@ TEST(Roles, EachRoleMayCallExactlyItsMethods) {
     EXPECT_TRUE(RoleMayCall(Role::kClient, coord + m)) << m;
     EXPECT_FALSE(RoleMayCall(Role::kWorker, coord + m)) << m;
   }
-  for (const std::string m : {"Lease", "ReportTurn", "Finish", "Release", "Heartbeat"}) {
+  for (const std::string m : {"Lease", "ReportTurn", "Finish", "Report", "Release", "Heartbeat"}) {
     EXPECT_FALSE(RoleMayCall(Role::kReader, work + m)) << m;
     EXPECT_FALSE(RoleMayCall(Role::kClient, work + m)) << m;
     EXPECT_TRUE(RoleMayCall(Role::kWorker, work + m)) << m;

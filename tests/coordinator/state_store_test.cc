@@ -1,0 +1,165 @@
+// StateStore: group commit and the finished-conversation layout.
+#include "coordinator/state_store.h"
+
+#include <atomic>
+#include <thread>
+
+#include "common/spec/job_defaults.h"
+#include "common/storage/key_codec.h"
+#include "gtest/gtest.h"
+#include "tests/support/job_specs.h"
+#include "tests/support/memory_store.h"
+
+namespace codi {
+namespace {
+
+// Counts the writes that reach the store; fails them while `fail` is set.
+class CountingStore final : public KvStore {
+ public:
+  CountingStore() : inner_(NewMemoryStore(StateStore::Tables())) {}
+  absl::Status Write(const WriteBatch& batch, const WriteOptions& opts) override {
+    writes.fetch_add(1);
+    if (fail.load()) return absl::UnavailableError("injected I/O error");
+    return inner_->Write(batch, opts);
+  }
+  absl::StatusOr<std::optional<std::string>> Get(std::string_view table,
+                                                 std::string_view key) override {
+    return inner_->Get(table, key);
+  }
+  absl::Status Scan(std::string_view table, std::string_view prefix, std::string_view start,
+                    const ScanVisitor& visit, size_t limit) override {
+    return inner_->Scan(table, prefix, start, visit, limit);
+  }
+  absl::Status Flush() override { return absl::OkStatus(); }
+  uint64_t ApproximateSizeBytes() override { return inner_->ApproximateSizeBytes(); }
+
+  std::atomic<int> writes{0};
+  std::atomic<bool> fail{false};
+
+ private:
+  std::unique_ptr<KvStore> inner_;
+};
+
+codi::v1::ConversationRecord Record(uint32_t turns_done) {
+  codi::v1::ConversationRecord r;
+  r.set_state(codi::v1::CONVERSATION_STATE_LEASED);
+  r.set_turns_done(turns_done);
+  return r;
+}
+
+TEST(StateStoreTest, ConcurrentCommitsAreAllDurableAndShareWrites) {
+  CountingStore kv;
+  StateStore store(&kv, false);
+  std::vector<std::string> seen_ops;
+  constexpr int kThreads = 8, kEach = 50;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        WriteBatch batch;
+        const ConversationId id{"job", "doc" + std::to_string(t), static_cast<uint32_t>(i)};
+        codi::v1::Turn turn;
+        turn.set_text("t");
+        store.AddTurn(batch, id, 0, turn);
+        store.AddConversation(batch, id, Record(1));
+        if (!store.Commit(std::move(batch), "report").ok()) failures.fetch_add(1);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_LE(kv.writes.load(), kThreads * kEach);  // never more writes than commits
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kEach; ++i) {
+      const ConversationId id{"job", "doc" + std::to_string(t), static_cast<uint32_t>(i)};
+      auto rec = store.GetConversation(id);
+      ASSERT_TRUE(rec.ok() && rec->has_value()) << t << "/" << i;
+      EXPECT_EQ((*rec)->turns_done(), 1u);
+      EXPECT_TRUE(store.GetTurns(id, 1).ok());
+    }
+  }
+}
+
+TEST(StateStoreTest, ARefusedWriteFailsItsCallersAndIsReportedToTheObserver) {
+  CountingStore kv;
+  StateStore store(&kv, false);
+  std::vector<std::pair<std::string, bool>> observed;
+  store.set_status_observer([&](std::string_view op, const absl::Status& s) {
+    observed.emplace_back(std::string(op), s.ok());
+  });
+  kv.fail.store(true);
+  WriteBatch batch;
+  store.AddConversation(batch, {"job", "d", 0}, Record(0));
+  absl::Status refused = store.Commit(std::move(batch), "lease");
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);
+  EXPECT_FALSE(store.GetConversation({"job", "d", 0})->has_value());
+  kv.fail.store(false);
+  EXPECT_TRUE(store.Probe().ok());
+  EXPECT_EQ(observed,
+            (std::vector<std::pair<std::string, bool>>{{"lease", false}, {"probe", true}}));
+  EXPECT_TRUE(store
+                  .ScanJobs([](const codi::v1::JobRecord&) {
+                    ADD_FAILURE() << "the probe left a job row";
+                    return true;
+                  })
+                  .ok());
+}
+
+TEST(StateStoreTest, ExportAssemblesDoneConversationsAndReadsOlderResultRows) {
+  auto kv = NewMemoryStore(StateStore::Tables());
+  StateStore store(kv.get(), false);
+  codi::v1::JobRecord job;
+  job.set_job_id("job");
+  *job.mutable_spec() = WithDefaults(testing::AskAnswerJob("job", /*length=*/2));
+  ASSERT_TRUE(store.PutJob(job).ok());
+  codi::v1::Document doc;
+  doc.set_id("d");
+  doc.set_title("Title");
+  doc.set_text("Body.");
+  WriteBatch batch;
+  store.AddDocument(batch, "job", doc);
+  codi::v1::ConversationRecord done = Record(2);
+  done.set_state(codi::v1::CONVERSATION_STATE_DONE);
+  done.add_graph("ask");
+  done.add_graph("answer");
+  for (uint32_t i = 0; i < 2; ++i) {
+    codi::v1::Turn turn;
+    turn.set_role(i == 0 ? "USER" : "AGENT");
+    turn.set_text("turn " + std::to_string(i));
+    store.AddTurn(batch, {"job", "d", 0}, i, turn);
+  }
+  store.AddConversation(batch, {"job", "d", 0}, done);
+  store.AddConversation(batch, {"job", "d", 1}, Record(1));  // not finished: not exported
+  // Written by an older coordinator: a results row, no turns.
+  codi::v1::ConversationRecord old_done = done;
+  store.AddConversation(batch, {"job", "e", 0}, old_done);
+  codi::v1::Conversation old_result;
+  old_result.set_job("job");
+  old_result.set_doc_id("e");
+  old_result.add_turns()->set_text("from the results table");
+  batch.Put("results", KeyEncoder().String("job").String("e").U32(0).data(),
+            old_result.SerializeAsString());
+  ASSERT_TRUE(store.Commit(std::move(batch), "test").ok());
+
+  std::vector<codi::v1::Conversation> exported;
+  ASSERT_TRUE(store
+                  .ScanResults("job",
+                               [&](const codi::v1::Conversation& c) {
+                                 exported.push_back(c);
+                                 return true;
+                               })
+                  .ok());
+  ASSERT_EQ(exported.size(), 2u);
+  EXPECT_EQ(exported[0].doc_id(), "d");
+  ASSERT_EQ(exported[0].turns_size(), 3);
+  EXPECT_EQ(exported[0].turns(0).role(), "CONTEXT");
+  EXPECT_EQ(exported[0].turns(0).text(), "Title\n\nBody.");
+  EXPECT_EQ(exported[0].turns(2).text(), "turn 1");
+  EXPECT_EQ(exported[0].turns(2).weight(), 1.0);  // AGENT
+  EXPECT_EQ(exported[1].doc_id(), "e");
+  EXPECT_EQ(exported[1].turns(0).text(), "from the results table");
+}
+
+}  // namespace
+}  // namespace codi
