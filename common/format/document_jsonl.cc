@@ -227,6 +227,20 @@ absl::StatusOr<DocumentJsonlReader> DocumentJsonlReader::Open(const std::string&
                              max_line_bytes);
 }
 
+absl::StatusOr<DocumentJsonlReader> DocumentJsonlReader::FromBytes(std::string bytes,
+                                                                   std::string source_name,
+                                                                   uint64_t max_text_bytes,
+                                                                   uint64_t max_line_bytes) {
+  auto memory = std::make_unique<std::string>(std::move(bytes));
+  // glibc's fmemopen takes a size of 0 (an empty stream) and does not write in mode "r".
+  std::unique_ptr<std::FILE, FileCloser> file(fmemopen(memory->data(), memory->size(), "r"));
+  if (file == nullptr) return absl::ErrnoToStatus(errno, source_name + ": cannot open in memory");
+  DocumentJsonlReader reader(std::move(source_name), std::move(file), 0, 0, max_text_bytes,
+                             max_line_bytes);
+  reader.memory_ = std::move(memory);
+  return reader;
+}
+
 DocumentJsonlReader::ReadResult DocumentJsonlReader::ReadLine() {
   line_.clear();
   bool read_any = false;
