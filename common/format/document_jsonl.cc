@@ -135,9 +135,7 @@ absl::Status ParseSeeds(const json& seeds, v1::Document* doc) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::StatusOr<v1::Document> ParseDocumentJson(std::string_view line, uint64_t max_text_bytes) {
+absl::StatusOr<v1::Document> ParseDocument(std::string_view line, uint64_t max_text_bytes) {
   if (std::optional<size_t> bad = FirstInvalidUtf8Byte(line)) {
     return absl::InvalidArgumentError(
         absl::StrCat("not valid UTF-8", LocateInvalidUtf8(line, *bad), " at byte ", *bad));
@@ -166,6 +164,17 @@ absl::StatusOr<v1::Document> ParseDocumentJson(std::string_view line, uint64_t m
   }
   if (auto seeds = parsed.find("seeds"); seeds != parsed.end() && !seeds->is_null()) {
     CODI_RETURN_IF_ERROR(ParseSeeds(*seeds, &doc));
+  }
+  return doc;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Document> ParseDocumentJson(std::string_view line, uint64_t max_text_bytes) {
+  absl::StatusOr<v1::Document> doc = ParseDocument(line, max_text_bytes);
+  // On one line: a field path quotes the line's keys, which may hold a newline.
+  if (!doc.ok()) {
+    return absl::Status(doc.status().code(), EscapeControlCharacters(doc.status().message()));
   }
   return doc;
 }

@@ -23,6 +23,7 @@
 #include "absl/strings/string_view.h"
 #include "common/base/closest_name.h"
 #include "common/base/status_macros.h"
+#include "common/base/utf8.h"
 #include "common/spec/job_spec_validator.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
@@ -38,6 +39,9 @@ using google::protobuf::Reflection;
 // A job spec is a few kilobytes; this only guards against reading a wrong file.
 constexpr uintmax_t kMaxSpecFileBytes = 16u << 20;
 constexpr size_t kMaxQuotedChars = 40;
+// A real spec holds a few hundred values. YAML aliases let a few kilobytes name
+// millions (a list of aliases of lists of aliases), and each becomes a message.
+constexpr size_t kMaxSpecValues = 100000;
 
 bool LooksLikeNumber(absl::string_view text) {
   double unused;
@@ -195,8 +199,18 @@ class SpecReader {
     if (auto line = LineOfNode(node)) lines_.emplace(path, *line);
   }
 
+  // Counts one more value read; an error once the spec holds too many.
+  absl::Status CountValue(const YAML::Node& node, const std::string& path) {
+    if (++values_read_ <= kMaxSpecValues) return absl::OkStatus();
+    return ErrorAt(node, path,
+                   absl::StrCat("the job spec holds more than ", kMaxSpecValues,
+                                " values (each use of a YAML alias counts); a job spec holds a "
+                                "few hundred"));
+  }
+
   std::string source_;
   absl::flat_hash_map<std::string, int> lines_;  // field path -> 1-based line
+  size_t values_read_ = 0;
 };
 
 absl::Status SpecReader::ReadMessage(const YAML::Node& node, Message* message,
@@ -231,6 +245,7 @@ absl::Status SpecReader::ReadMessage(const YAML::Node& node, Message* message,
       return ErrorAt(key, path.empty() ? name : absl::StrCat(path, ".", name), message_text);
     }
     const std::string field_path = path.empty() ? field->name() : path + "." + field->name();
+    CODI_RETURN_IF_ERROR(CountValue(key, field_path));
     const int line = LineOfNode(key).value_or(0);
     if (auto [seen, inserted] = first_line.emplace(field->number(), line); !inserted) {
       return ErrorAt(key, field_path,
@@ -255,6 +270,7 @@ absl::Status SpecReader::ReadField(const YAML::Node& value, Message* message,
     for (auto it = value.begin(); it != value.end(); ++it, ++index) {
       const YAML::Node item = *it;
       const std::string item_path = absl::StrCat(path, "[", index, "]");
+      CODI_RETURN_IF_ERROR(CountValue(item, item_path));
       Remember(item_path, item);
       if (item.IsNull()) {
         return ErrorAt(item, item_path, absl::StrCat("expected ", Expected(field), ", got null"));
@@ -288,6 +304,7 @@ absl::Status SpecReader::ReadMap(const YAML::Node& value, Message* message,
       return ErrorAt(key, path, absl::StrCat("expected a key, got ", Describe(key)));
     }
     const std::string entry_path = absl::StrCat(path, ".", key.Scalar());
+    CODI_RETURN_IF_ERROR(CountValue(key, entry_path));
     const int line = LineOfNode(key).value_or(0);
     if (auto [seen, inserted] = first_line.emplace(key.Scalar(), line); !inserted) {
       return ErrorAt(key, entry_path,
@@ -432,9 +449,7 @@ absl::StatusOr<codi::v1::JobSpec> ParseUnguarded(const std::string& text,
   return spec;
 }
 
-}  // namespace
-
-absl::StatusOr<codi::v1::JobSpec> ParseJobSpec(std::string_view text,
+absl::StatusOr<codi::v1::JobSpec> ParseGuarded(std::string_view text,
                                                const std::string& source_name) {
   // yaml-cpp reports through exceptions; none may leave this function.
   try {
@@ -444,6 +459,19 @@ absl::StatusOr<codi::v1::JobSpec> ParseJobSpec(std::string_view text,
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(source_name, ": ", e.what()));
   }
+}
+
+}  // namespace
+
+absl::StatusOr<codi::v1::JobSpec> ParseJobSpec(std::string_view text,
+                                               const std::string& source_name) {
+  absl::StatusOr<codi::v1::JobSpec> spec = ParseGuarded(text, source_name);
+  // On one line: map keys and yaml-cpp's messages ("unknown escape character: X")
+  // can hold any byte of the file, a newline included.
+  if (!spec.ok()) {
+    return absl::Status(spec.status().code(), EscapeControlCharacters(spec.status().message()));
+  }
+  return spec;
 }
 
 absl::StatusOr<codi::v1::JobSpec> LoadJobSpecFile(const std::string& path) {
