@@ -50,12 +50,12 @@ std::optional<size_t> FirstInvalidUtf8Byte(std::string_view s) {
   return std::nullopt;
 }
 
-std::string EscapeControlCharacters(std::string_view text) {
+std::string EscapeControlCharacters(absl::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
     if (absl::ascii_iscntrl(static_cast<unsigned char>(c))) {
-      absl::StrAppend(&out, absl::CHexEscape(std::string_view(&c, 1)));
+      absl::StrAppend(&out, absl::CHexEscape(absl::string_view(&c, 1)));
     } else {
       out.push_back(c);
     }

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "absl/strings/string_view.h"
+
 namespace codi {
 
 // Byte offset of the first byte that does not start a well-formed UTF-8 sequence,
@@ -20,6 +22,6 @@ size_t Utf8SequenceLength(std::string_view s, size_t i);
 // `text` with every ASCII control character written as a C escape ("\n", "\t", "\x00"),
 // so that a message quoting outside input (a JSON key, a YAML parser's message) stays on
 // one line. Other bytes are kept as they are.
-std::string EscapeControlCharacters(std::string_view text);
+std::string EscapeControlCharacters(absl::string_view text);
 
 }  // namespace codi

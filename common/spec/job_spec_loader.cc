@@ -1,5 +1,7 @@
 #include "common/spec/job_spec_loader.h"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -418,25 +420,71 @@ absl::Status SpecReader::ReadScalar(const YAML::Node& value, Message* message,
   return absl::OkStatus();
 }
 
+// Counts the documents of a YAML stream, and where the second one's root is.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  int documents() const { return documents_; }
+  const std::optional<YAML::Mark>& second_root() const { return second_root_; }
+
+  void OnDocumentStart(const YAML::Mark&) override { ++documents_; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void Node(const YAML::Mark& mark) {
+    if (documents_ == 2 && !second_root_) second_root_ = mark;
+  }
+
+  int documents_ = 0;
+  std::optional<YAML::Mark> second_root_;
+};
+
 absl::StatusOr<codi::v1::JobSpec> ParseUnguarded(const std::string& text,
                                                  const std::string& source_name) {
   SpecReader reader(source_name);
-  std::vector<YAML::Node> documents;
+  // A spec is one document. yaml-cpp 0.7's LoadAll never returns on some malformed
+  // streams (a stray ',' after a document: it finds null documents forever, growing
+  // memory; jbeder/yaml-cpp#1319, found by tests/fuzz), so the documents are counted
+  // with at most two parsed, and only then is the first one loaded.
+  DocumentCounter counter;
+  YAML::Node root;
   try {
-    documents = YAML::LoadAll(text);
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    while (counter.documents() < 2 && parser.HandleNextDocument(counter)) {
+    }
+    if (counter.documents() == 1) root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     if (e.mark.is_null()) return reader.Error(std::nullopt, "", e.msg);
     return absl::InvalidArgumentError(
         absl::StrCat(source_name, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
   }
-  if (documents.empty() || (documents.size() == 1 && documents[0].IsNull())) {
+  if (counter.documents() > 1) {
+    std::optional<int> line;
+    if (const auto& mark = counter.second_root(); mark && !mark->is_null() && mark->line >= 0) {
+      line = mark->line + 1;
+    }
+    return reader.Error(line, "",
+                        "expected one YAML document, found a second one (remove the ---)");
+  }
+  if (counter.documents() == 0 || root.IsNull()) {
     return reader.Error(1, "", "the job spec is empty (expected a map of job fields)");
   }
-  if (documents.size() > 1) {
-    return reader.ErrorAt(documents[1], "",
-                          "expected one YAML document, found a second one (remove the ---)");
-  }
-  const YAML::Node& root = documents[0];
   if (!root.IsMap()) {
     return reader.ErrorAt(root, "",
                           absl::StrCat("expected a map of job fields, got ", Describe(root)));

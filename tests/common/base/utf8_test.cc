@@ -32,7 +32,7 @@ TEST(Utf8, RejectsMalformedSequencesAtTheirFirstByte) {
 TEST(EscapeControlCharacters, KeepsAMessageQuotingInputOnOneLine) {
   EXPECT_EQ(EscapeControlCharacters("field \"a\nb\tc\x01\x7f\": caf\xc3\xa9"),
             "field \"a\\nb\\tc\\x01\\x7f\": caf\xc3\xa9");
-  EXPECT_EQ(EscapeControlCharacters(std::string_view("\0", 1)), "\\x00");
+  EXPECT_EQ(EscapeControlCharacters(std::string("\0", 1)), "\\x00");
   EXPECT_EQ(EscapeControlCharacters("plain"), "plain");
 }
 
