@@ -89,53 +89,60 @@ absl::StatusOr<v1::Document> StoryToDocument(const json& story, const std::strin
 
 }  // namespace
 
-absl::StatusOr<ImportStats> ImportCoqa(const std::string& in_path, const std::string& out_path) {
-  std::ifstream in(in_path, std::ios::binary);
-  if (!in) {
-    if (errno == ENOENT) return absl::NotFoundError(in_path + ": no such file");
-    return absl::ErrnoToStatus(errno, in_path + ": cannot open");
-  }
+absl::Status ImportCoqaStream(std::istream& in, const std::string& source_name,
+                              DocumentImportSink& sink) {
   absl::StatusOr<json> parsed = ParseJsonStream(in);
   if (!parsed.ok()) {
     return absl::Status(parsed.status().code(),
-                        absl::StrCat(in_path, ": ", parsed.status().message()));
+                        absl::StrCat(source_name, ": ", parsed.status().message()));
   }
   const json* stories = &*parsed;
   std::string base;  // the JSON path of the story array
   if (parsed->is_object()) {
     auto data = parsed->find("data");
     if (data == parsed->end()) {
-      return absl::InvalidArgumentError(in_path + ": data: missing, expected an array of stories");
+      return absl::InvalidArgumentError(source_name +
+                                        ": data: missing, expected an array of stories");
     }
     if (!data->is_array()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(in_path, ": data: expected an array of stories, got ", JsonKindName(*data)));
+      return absl::InvalidArgumentError(absl::StrCat(
+          source_name, ": data: expected an array of stories, got ", JsonKindName(*data)));
     }
     stories = &*data;
     base = "data";
   } else if (!parsed->is_array()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(in_path, ": expected an object with a \"data\" array of stories, got ",
+        absl::StrCat(source_name, ": expected an object with a \"data\" array of stories, got ",
                      JsonKindName(*parsed)));
   }
 
-  CODI_ASSIGN_OR_RETURN(std::unique_ptr<DocumentImportSink> sink,
-                        DocumentImportSink::Create(out_path));
   std::optional<std::string> first_problem;
   for (size_t i = 0; i < stories->size(); ++i) {
     const std::string path = absl::StrCat(base, "[", i, "]");
     absl::StatusOr<v1::Document> doc = StoryToDocument((*stories)[i], path);
     if (!doc.ok()) {
-      std::string problem = absl::StrCat(in_path, ": ", doc.status().message());
-      sink->Skip(problem + "; story skipped");
+      std::string problem = absl::StrCat(source_name, ": ", doc.status().message());
+      sink.Skip(problem + "; story skipped");
       if (!first_problem) first_problem = std::move(problem);
       continue;
     }
-    CODI_RETURN_IF_ERROR(sink->Add(*std::move(doc), absl::StrCat(in_path, ": ", path)));
+    CODI_RETURN_IF_ERROR(sink.Add(*std::move(doc), absl::StrCat(source_name, ": ", path)));
   }
-  if (sink->stats().documents == 0 && first_problem) {
+  if (sink.stats().documents == 0 && first_problem) {
     return absl::InvalidArgumentError(*first_problem);
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ImportStats> ImportCoqa(const std::string& in_path, const std::string& out_path) {
+  std::ifstream in(in_path, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) return absl::NotFoundError(in_path + ": no such file");
+    return absl::ErrnoToStatus(errno, in_path + ": cannot open");
+  }
+  CODI_ASSIGN_OR_RETURN(std::unique_ptr<DocumentImportSink> sink,
+                        DocumentImportSink::Create(out_path));
+  CODI_RETURN_IF_ERROR(ImportCoqaStream(in, in_path, *sink));
   return sink->Commit();
 }
 

@@ -1,9 +1,11 @@
 // `codi import-coqa`: CoQA stories as seed documents.
 #pragma once
 
+#include <istream>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "cli/document_import_sink.h"
 #include "cli/import_stats.h"
 
 namespace codi {
@@ -21,5 +23,10 @@ namespace codi {
 // error. On error nothing is left at out_path.
 [[nodiscard]] absl::StatusOr<ImportStats> ImportCoqa(const std::string& in_path,
                                                      const std::string& out_path);
+
+// The conversion ImportCoqa runs, from an open stream into `sink` (which the caller commits);
+// `source_name` stands for the file in errors and warnings. Errors as ImportCoqa's.
+[[nodiscard]] absl::Status ImportCoqaStream(std::istream& in, const std::string& source_name,
+                                            DocumentImportSink& sink);
 
 }  // namespace codi

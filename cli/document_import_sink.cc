@@ -32,6 +32,12 @@ absl::StatusOr<std::unique_ptr<DocumentImportSink>> DocumentImportSink::Create(
       new DocumentImportSink(out_path, std::move(temp_path), file));
 }
 
+std::unique_ptr<DocumentImportSink> DocumentImportSink::CreateInMemory() {
+  std::unique_ptr<DocumentImportSink> sink(new DocumentImportSink("(memory)", "", nullptr));
+  sink->in_memory_ = true;
+  return sink;
+}
+
 DocumentImportSink::DocumentImportSink(std::string out_path, std::string temp_path, std::FILE* file)
     : out_path_(std::move(out_path)), temp_path_(std::move(temp_path)), file_(file) {}
 
@@ -48,7 +54,7 @@ void DocumentImportSink::Skip(std::string warning) {
 }
 
 absl::Status DocumentImportSink::Add(v1::Document doc, const std::string& where) {
-  if (file_ == nullptr) return absl::FailedPreconditionError("the import is already committed");
+  if (committed_) return absl::FailedPreconditionError("the import is already committed");
   const size_t text_hash = std::hash<std::string>()(doc.text());
   if (auto it = written_.find(doc.id()); it != written_.end()) {
     if (it->second.text_hash == text_hash) {
@@ -71,7 +77,9 @@ absl::Status DocumentImportSink::Add(v1::Document doc, const std::string& where)
     return absl::OkStatus();
   }
   line.push_back('\n');
-  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size()) {
+  if (in_memory_) {
+    memory_ += line;
+  } else if (std::fwrite(line.data(), 1, line.size(), file_) != line.size()) {
     return absl::ErrnoToStatus(errno, out_path_ + ": cannot write");
   }
   ++stats_.documents;
@@ -83,7 +91,9 @@ absl::Status DocumentImportSink::Add(v1::Document doc, const std::string& where)
 }
 
 absl::StatusOr<ImportStats> DocumentImportSink::Commit() {
-  if (file_ == nullptr) return absl::FailedPreconditionError("the import is already committed");
+  if (committed_) return absl::FailedPreconditionError("the import is already committed");
+  committed_ = true;
+  if (in_memory_) return stats_;
   std::FILE* file = std::exchange(file_, nullptr);
   const bool written = std::fflush(file) == 0 && fsync(fileno(file)) == 0;
   const int write_error = errno;

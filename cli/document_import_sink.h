@@ -24,6 +24,9 @@ class DocumentImportSink {
  public:
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<DocumentImportSink>> Create(
       const std::string& out_path);
+  // A sink that keeps the JSONL in memory (lines()) instead of writing a file: for tests and
+  // fuzzing. Commit only marks it committed.
+  static std::unique_ptr<DocumentImportSink> CreateInMemory();
   ~DocumentImportSink();
   DocumentImportSink(const DocumentImportSink&) = delete;
   DocumentImportSink& operator=(const DocumentImportSink&) = delete;
@@ -35,6 +38,8 @@ class DocumentImportSink {
   void Skip(std::string warning);
 
   const ImportStats& stats() const { return stats_; }
+  // The JSONL an in-memory sink holds (empty for a file sink).
+  const std::string& lines() const { return memory_; }
 
   // Flushes, syncs and renames the file into place; the sink takes no more documents.
   [[nodiscard]] absl::StatusOr<ImportStats> Commit();
@@ -48,7 +53,10 @@ class DocumentImportSink {
 
   std::string out_path_;
   std::string temp_path_;
-  std::FILE* file_;                                    // owned; null once committed
+  std::FILE* file_;         // owned; null once committed
+  bool in_memory_ = false;  // lines go to memory_, not file_
+  bool committed_ = false;
+  std::string memory_;
   absl::flat_hash_map<std::string, Written> written_;  // by id
   ImportStats stats_;
 };

@@ -72,10 +72,8 @@ absl::StatusOr<v1::Document> ParagraphToDocument(const json& paragraph, const st
   return doc;
 }
 
-absl::StatusOr<ImportStats> ImportQuacJson(const std::string& in_path,
-                                           const std::string& out_path) {
-  std::ifstream in(in_path, std::ios::binary);
-  if (!in) return absl::ErrnoToStatus(errno, in_path + ": cannot open");
+absl::Status ImportQuacJson(std::istream& in, const std::string& in_path,
+                            DocumentImportSink& sink) {
   absl::StatusOr<json> parsed = ParseJsonStream(in);
   if (!parsed.ok()) {
     return absl::Status(parsed.status().code(),
@@ -94,12 +92,10 @@ absl::StatusOr<ImportStats> ImportQuacJson(const std::string& in_path,
         absl::StrCat(in_path, ": data: expected an array of articles, got ", JsonKindName(*data)));
   }
 
-  CODI_ASSIGN_OR_RETURN(std::unique_ptr<DocumentImportSink> sink,
-                        DocumentImportSink::Create(out_path));
   std::optional<std::string> first_problem;
   auto skip = [&](absl::string_view problem, absl::string_view what) {
     std::string message = absl::StrCat(in_path, ": ", problem);
-    sink->Skip(absl::StrCat(message, "; ", what, " skipped"));
+    sink.Skip(absl::StrCat(message, "; ", what, " skipped"));
     if (!first_problem) first_problem = std::move(message);
   };
   for (size_t i = 0; i < data->size(); ++i) {
@@ -132,13 +128,13 @@ absl::StatusOr<ImportStats> ImportQuacJson(const std::string& in_path,
         skip(doc.status().message(), "paragraph");
         continue;
       }
-      CODI_RETURN_IF_ERROR(sink->Add(*std::move(doc), absl::StrCat(in_path, ": ", paragraph_path)));
+      CODI_RETURN_IF_ERROR(sink.Add(*std::move(doc), absl::StrCat(in_path, ": ", paragraph_path)));
     }
   }
-  if (sink->stats().documents == 0 && first_problem) {
+  if (sink.stats().documents == 0 && first_problem) {
     return absl::InvalidArgumentError(*first_problem);
   }
-  return sink->Commit();
+  return absl::OkStatus();
 }
 
 // One passage and its questions from consecutive JSONL lines.
@@ -148,12 +144,8 @@ struct PassageGroup {
   std::vector<std::string> questions;
 };
 
-absl::StatusOr<ImportStats> ImportQuacJsonl(const std::string& in_path,
-                                            const std::string& out_path) {
-  std::ifstream in(in_path, std::ios::binary);
-  if (!in) return absl::ErrnoToStatus(errno, in_path + ": cannot open");
-  CODI_ASSIGN_OR_RETURN(std::unique_ptr<DocumentImportSink> sink,
-                        DocumentImportSink::Create(out_path));
+absl::Status ImportQuacJsonl(std::istream& in, const std::string& in_path,
+                             DocumentImportSink& sink) {
   std::optional<std::string> first_problem;
   std::optional<PassageGroup> group;
   auto flush = [&]() -> absl::Status {
@@ -164,7 +156,7 @@ absl::StatusOr<ImportStats> ImportQuacJsonl(const std::string& in_path,
     SetQuestions(std::move(group->questions), &doc);
     const std::string where = std::move(group->where);
     group.reset();
-    return sink->Add(std::move(doc), where);
+    return sink.Add(std::move(doc), where);
   };
 
   std::string line;
@@ -172,7 +164,7 @@ absl::StatusOr<ImportStats> ImportQuacJsonl(const std::string& in_path,
     const std::string where = absl::StrCat(in_path, ":", line_number);
     auto skip = [&](absl::string_view problem) {
       std::string message = absl::StrCat(where, ": ", problem);
-      sink->Skip(message + "; line skipped");
+      sink.Skip(message + "; line skipped");
       if (!first_problem) first_problem = std::move(message);
     };
     if (absl::StripAsciiWhitespace(line).empty()) continue;
@@ -212,34 +204,44 @@ absl::StatusOr<ImportStats> ImportQuacJsonl(const std::string& in_path,
   }
   if (in.bad()) return absl::DataLossError(in_path + ": read error");
   CODI_RETURN_IF_ERROR(flush());
-  if (sink->stats().documents == 0 && first_problem) {
+  if (sink.stats().documents == 0 && first_problem) {
     return absl::InvalidArgumentError(*first_problem);
   }
-  return sink->Commit();
+  return absl::OkStatus();
 }
 
-// JSONL when the name says so or the first line is a whole object with a "passage".
-bool LooksLikeJsonl(const std::string& path) {
+// JSONL when the name says so or the first line is a whole object with a "passage". Reads
+// the first line and seeks back to where the stream was.
+bool LooksLikeJsonl(std::istream& in, const std::string& path) {
   if (absl::EndsWithIgnoreCase(path, ".jsonl")) return true;
-  std::ifstream in(path, std::ios::binary);
+  const std::istream::pos_type start = in.tellg();
   std::string first_line;
-  if (!std::getline(in, first_line)) return false;
+  const bool read = static_cast<bool>(std::getline(in, first_line));
+  in.clear();
+  in.seekg(start);
+  if (!read) return false;
   absl::StatusOr<json> row = ParseJson(first_line);
   return row.ok() && row->is_object() && row->contains("passage");
 }
 
 }  // namespace
 
+absl::Status ImportQuacStream(std::istream& in, const std::string& source_name,
+                              DocumentImportSink& sink) {
+  return LooksLikeJsonl(in, source_name) ? ImportQuacJsonl(in, source_name, sink)
+                                         : ImportQuacJson(in, source_name, sink);
+}
+
 absl::StatusOr<ImportStats> ImportQuac(const std::string& in_path, const std::string& out_path) {
-  {
-    std::ifstream probe(in_path, std::ios::binary);
-    if (!probe) {
-      if (errno == ENOENT) return absl::NotFoundError(in_path + ": no such file");
-      return absl::ErrnoToStatus(errno, in_path + ": cannot open");
-    }
+  std::ifstream in(in_path, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) return absl::NotFoundError(in_path + ": no such file");
+    return absl::ErrnoToStatus(errno, in_path + ": cannot open");
   }
-  return LooksLikeJsonl(in_path) ? ImportQuacJsonl(in_path, out_path)
-                                 : ImportQuacJson(in_path, out_path);
+  CODI_ASSIGN_OR_RETURN(std::unique_ptr<DocumentImportSink> sink,
+                        DocumentImportSink::Create(out_path));
+  CODI_RETURN_IF_ERROR(ImportQuacStream(in, in_path, *sink));
+  return sink->Commit();
 }
 
 }  // namespace codi

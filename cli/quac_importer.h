@@ -1,9 +1,11 @@
 // `codi import-quac`: QuAC passages as seed documents.
 #pragma once
 
+#include <istream>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "cli/document_import_sink.h"
 #include "cli/import_stats.h"
 // QuacPassageId, the id given to a JSONL passage, lives with the QuAC reader of `codi eval`.
 #include "common/eval/qa_dataset.h"
@@ -27,5 +29,11 @@ namespace codi {
 // DocumentImportSink says. On error nothing is left at out_path.
 [[nodiscard]] absl::StatusOr<ImportStats> ImportQuac(const std::string& in_path,
                                                      const std::string& out_path);
+
+// The conversion ImportQuac runs, from an open seekable stream into `sink` (which the caller
+// commits); `source_name` stands for the file in errors and warnings, and its ending (.jsonl)
+// counts as the file name's does. Errors as ImportQuac's.
+[[nodiscard]] absl::Status ImportQuacStream(std::istream& in, const std::string& source_name,
+                                            DocumentImportSink& sink);
 
 }  // namespace codi

@@ -33,17 +33,30 @@ if ! command -v kubectl >/dev/null 2>&1 &&
   missing+=(kubernetes-client)
 fi
 
-if [ "${#missing[@]}" -eq 0 ]; then
-  echo "install-deps: all ${#PACKAGES[@]} packages already installed"
-  exit 0
-fi
-
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
   SUDO="sudo"
 fi
-
-echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# libFuzzer and the sanitizer runtimes of Debian's default clang (scripts/fuzz.sh,
+# scripts/test-sanitizers.sh) are in libclang-rt-N-dev, which clang only recommends.
+# N follows the clang package, so it is looked up once the package lists are there.
+clang_major="$(apt-cache depends clang 2>/dev/null | sed -n 's/^ *Depends: clang-\([0-9][0-9]*\)$/\1/p' | head -n 1)"
+rt="libclang-rt-${clang_major}-dev"
+if [ -n "$clang_major" ] && apt-cache show "$rt" >/dev/null 2>&1 &&
+  ! dpkg-query -W -f='${Status}' "$rt" 2>/dev/null | grep -q "install ok installed"; then
+  echo "install-deps: installing $rt"
+  $SUDO apt-get install -y -qq --no-install-recommends "$rt"
+  missing+=("$rt")
+fi
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages already installed"
+fi

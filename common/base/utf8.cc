@@ -2,6 +2,10 @@
 
 #include <cstdint>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+
 namespace codi {
 
 size_t Utf8SequenceLength(std::string_view s, size_t i) {
@@ -44,6 +48,19 @@ std::optional<size_t> FirstInvalidUtf8Byte(std::string_view s) {
     i += len;
   }
   return std::nullopt;
+}
+
+std::string EscapeControlCharacters(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (absl::ascii_iscntrl(static_cast<unsigned char>(c))) {
+      absl::StrAppend(&out, absl::CHexEscape(absl::string_view(&c, 1)));
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
 }
 
 }  // namespace codi

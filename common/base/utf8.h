@@ -3,7 +3,10 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
+
+#include "absl/strings/string_view.h"
 
 namespace codi {
 
@@ -15,5 +18,10 @@ inline bool IsValidUtf8(std::string_view s) { return !FirstInvalidUtf8Byte(s).ha
 
 // Length of the well-formed sequence starting at s[i], or 0 when none starts there.
 size_t Utf8SequenceLength(std::string_view s, size_t i);
+
+// `text` with every ASCII control character written as a C escape ("\n", "\t", "\x00"),
+// so that a message quoting outside input (a JSON key, a YAML parser's message) stays on
+// one line. Other bytes are kept as they are.
+std::string EscapeControlCharacters(absl::string_view text);
 
 }  // namespace codi

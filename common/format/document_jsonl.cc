@@ -135,9 +135,7 @@ absl::Status ParseSeeds(const json& seeds, v1::Document* doc) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::StatusOr<v1::Document> ParseDocumentJson(std::string_view line, uint64_t max_text_bytes) {
+absl::StatusOr<v1::Document> ParseDocument(std::string_view line, uint64_t max_text_bytes) {
   if (std::optional<size_t> bad = FirstInvalidUtf8Byte(line)) {
     return absl::InvalidArgumentError(
         absl::StrCat("not valid UTF-8", LocateInvalidUtf8(line, *bad), " at byte ", *bad));
@@ -166,6 +164,17 @@ absl::StatusOr<v1::Document> ParseDocumentJson(std::string_view line, uint64_t m
   }
   if (auto seeds = parsed.find("seeds"); seeds != parsed.end() && !seeds->is_null()) {
     CODI_RETURN_IF_ERROR(ParseSeeds(*seeds, &doc));
+  }
+  return doc;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Document> ParseDocumentJson(std::string_view line, uint64_t max_text_bytes) {
+  absl::StatusOr<v1::Document> doc = ParseDocument(line, max_text_bytes);
+  // On one line: a field path quotes the line's keys, which may hold a newline.
+  if (!doc.ok()) {
+    return absl::Status(doc.status().code(), EscapeControlCharacters(doc.status().message()));
   }
   return doc;
 }
@@ -225,6 +234,20 @@ absl::StatusOr<DocumentJsonlReader> DocumentJsonlReader::Open(const std::string&
   }
   return DocumentJsonlReader(path, std::move(file), offset, line_number, max_text_bytes,
                              max_line_bytes);
+}
+
+absl::StatusOr<DocumentJsonlReader> DocumentJsonlReader::FromBytes(std::string bytes,
+                                                                   std::string source_name,
+                                                                   uint64_t max_text_bytes,
+                                                                   uint64_t max_line_bytes) {
+  auto memory = std::make_unique<std::string>(std::move(bytes));
+  // glibc's fmemopen takes a size of 0 (an empty stream) and does not write in mode "r".
+  std::unique_ptr<std::FILE, FileCloser> file(fmemopen(memory->data(), memory->size(), "r"));
+  if (file == nullptr) return absl::ErrnoToStatus(errno, source_name + ": cannot open in memory");
+  DocumentJsonlReader reader(std::move(source_name), std::move(file), 0, 0, max_text_bytes,
+                             max_line_bytes);
+  reader.memory_ = std::move(memory);
+  return reader;
 }
 
 DocumentJsonlReader::ReadResult DocumentJsonlReader::ReadLine() {

@@ -54,6 +54,14 @@ class DocumentJsonlReader {
       uint64_t max_text_bytes = kDefaultMaxDocumentTextBytes,
       uint64_t max_line_bytes = kMaxDocumentLineBytes);
 
+  // Streams documents from `bytes` exactly as Open streams a file holding them (the same
+  // line reader, through an in-memory FILE); `source_name` stands for the path in errors.
+  // For tests and fuzzing, which must not depend on temporary files.
+  [[nodiscard]] static absl::StatusOr<DocumentJsonlReader> FromBytes(
+      std::string bytes, std::string source_name,
+      uint64_t max_text_bytes = kDefaultMaxDocumentTextBytes,
+      uint64_t max_line_bytes = kMaxDocumentLineBytes);
+
   DocumentJsonlReader(DocumentJsonlReader&&) = default;
   DocumentJsonlReader& operator=(DocumentJsonlReader&&) = default;
 
@@ -78,6 +86,9 @@ class DocumentJsonlReader {
   ReadResult ReadLine();
 
   std::string path_;
+  // The bytes FromBytes reads; declared before file_ so that the FILE reading them is closed
+  // first. A unique_ptr keeps their address when the reader moves.
+  std::unique_ptr<std::string> memory_;
   std::unique_ptr<std::FILE, FileCloser> file_;
   uint64_t offset_;
   uint64_t line_number_;

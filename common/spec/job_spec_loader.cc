@@ -1,5 +1,7 @@
 #include "common/spec/job_spec_loader.h"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -23,6 +25,7 @@
 #include "absl/strings/string_view.h"
 #include "common/base/closest_name.h"
 #include "common/base/status_macros.h"
+#include "common/base/utf8.h"
 #include "common/spec/job_spec_validator.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
@@ -38,6 +41,9 @@ using google::protobuf::Reflection;
 // A job spec is a few kilobytes; this only guards against reading a wrong file.
 constexpr uintmax_t kMaxSpecFileBytes = 16u << 20;
 constexpr size_t kMaxQuotedChars = 40;
+// A real spec holds a few hundred values. YAML aliases let a few kilobytes name
+// millions (a list of aliases of lists of aliases), and each becomes a message.
+constexpr size_t kMaxSpecValues = 100000;
 
 bool LooksLikeNumber(absl::string_view text) {
   double unused;
@@ -195,8 +201,18 @@ class SpecReader {
     if (auto line = LineOfNode(node)) lines_.emplace(path, *line);
   }
 
+  // Counts one more value read; an error once the spec holds too many.
+  absl::Status CountValue(const YAML::Node& node, const std::string& path) {
+    if (++values_read_ <= kMaxSpecValues) return absl::OkStatus();
+    return ErrorAt(node, path,
+                   absl::StrCat("the job spec holds more than ", kMaxSpecValues,
+                                " values (each use of a YAML alias counts); a job spec holds a "
+                                "few hundred"));
+  }
+
   std::string source_;
   absl::flat_hash_map<std::string, int> lines_;  // field path -> 1-based line
+  size_t values_read_ = 0;
 };
 
 absl::Status SpecReader::ReadMessage(const YAML::Node& node, Message* message,
@@ -231,6 +247,7 @@ absl::Status SpecReader::ReadMessage(const YAML::Node& node, Message* message,
       return ErrorAt(key, path.empty() ? name : absl::StrCat(path, ".", name), message_text);
     }
     const std::string field_path = path.empty() ? field->name() : path + "." + field->name();
+    CODI_RETURN_IF_ERROR(CountValue(key, field_path));
     const int line = LineOfNode(key).value_or(0);
     if (auto [seen, inserted] = first_line.emplace(field->number(), line); !inserted) {
       return ErrorAt(key, field_path,
@@ -255,6 +272,7 @@ absl::Status SpecReader::ReadField(const YAML::Node& value, Message* message,
     for (auto it = value.begin(); it != value.end(); ++it, ++index) {
       const YAML::Node item = *it;
       const std::string item_path = absl::StrCat(path, "[", index, "]");
+      CODI_RETURN_IF_ERROR(CountValue(item, item_path));
       Remember(item_path, item);
       if (item.IsNull()) {
         return ErrorAt(item, item_path, absl::StrCat("expected ", Expected(field), ", got null"));
@@ -288,6 +306,7 @@ absl::Status SpecReader::ReadMap(const YAML::Node& value, Message* message,
       return ErrorAt(key, path, absl::StrCat("expected a key, got ", Describe(key)));
     }
     const std::string entry_path = absl::StrCat(path, ".", key.Scalar());
+    CODI_RETURN_IF_ERROR(CountValue(key, entry_path));
     const int line = LineOfNode(key).value_or(0);
     if (auto [seen, inserted] = first_line.emplace(key.Scalar(), line); !inserted) {
       return ErrorAt(key, entry_path,
@@ -401,25 +420,71 @@ absl::Status SpecReader::ReadScalar(const YAML::Node& value, Message* message,
   return absl::OkStatus();
 }
 
+// Counts the documents of a YAML stream, and where the second one's root is.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  int documents() const { return documents_; }
+  const std::optional<YAML::Mark>& second_root() const { return second_root_; }
+
+  void OnDocumentStart(const YAML::Mark&) override { ++documents_; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void Node(const YAML::Mark& mark) {
+    if (documents_ == 2 && !second_root_) second_root_ = mark;
+  }
+
+  int documents_ = 0;
+  std::optional<YAML::Mark> second_root_;
+};
+
 absl::StatusOr<codi::v1::JobSpec> ParseUnguarded(const std::string& text,
                                                  const std::string& source_name) {
   SpecReader reader(source_name);
-  std::vector<YAML::Node> documents;
+  // A spec is one document. yaml-cpp 0.7's LoadAll never returns on some malformed
+  // streams (a stray ',' after a document: it finds null documents forever, growing
+  // memory; jbeder/yaml-cpp#1319, found by tests/fuzz), so the documents are counted
+  // with at most two parsed, and only then is the first one loaded.
+  DocumentCounter counter;
+  YAML::Node root;
   try {
-    documents = YAML::LoadAll(text);
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    while (counter.documents() < 2 && parser.HandleNextDocument(counter)) {
+    }
+    if (counter.documents() == 1) root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     if (e.mark.is_null()) return reader.Error(std::nullopt, "", e.msg);
     return absl::InvalidArgumentError(
         absl::StrCat(source_name, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
   }
-  if (documents.empty() || (documents.size() == 1 && documents[0].IsNull())) {
+  if (counter.documents() > 1) {
+    std::optional<int> line;
+    if (const auto& mark = counter.second_root(); mark && !mark->is_null() && mark->line >= 0) {
+      line = mark->line + 1;
+    }
+    return reader.Error(line, "",
+                        "expected one YAML document, found a second one (remove the ---)");
+  }
+  if (counter.documents() == 0 || root.IsNull()) {
     return reader.Error(1, "", "the job spec is empty (expected a map of job fields)");
   }
-  if (documents.size() > 1) {
-    return reader.ErrorAt(documents[1], "",
-                          "expected one YAML document, found a second one (remove the ---)");
-  }
-  const YAML::Node& root = documents[0];
   if (!root.IsMap()) {
     return reader.ErrorAt(root, "",
                           absl::StrCat("expected a map of job fields, got ", Describe(root)));
@@ -432,9 +497,7 @@ absl::StatusOr<codi::v1::JobSpec> ParseUnguarded(const std::string& text,
   return spec;
 }
 
-}  // namespace
-
-absl::StatusOr<codi::v1::JobSpec> ParseJobSpec(std::string_view text,
+absl::StatusOr<codi::v1::JobSpec> ParseGuarded(std::string_view text,
                                                const std::string& source_name) {
   // yaml-cpp reports through exceptions; none may leave this function.
   try {
@@ -444,6 +507,19 @@ absl::StatusOr<codi::v1::JobSpec> ParseJobSpec(std::string_view text,
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(source_name, ": ", e.what()));
   }
+}
+
+}  // namespace
+
+absl::StatusOr<codi::v1::JobSpec> ParseJobSpec(std::string_view text,
+                                               const std::string& source_name) {
+  absl::StatusOr<codi::v1::JobSpec> spec = ParseGuarded(text, source_name);
+  // On one line: map keys and yaml-cpp's messages ("unknown escape character: X")
+  // can hold any byte of the file, a newline included.
+  if (!spec.ok()) {
+    return absl::Status(spec.status().code(), EscapeControlCharacters(spec.status().message()));
+  }
+  return spec;
 }
 
 absl::StatusOr<codi::v1::JobSpec> LoadJobSpecFile(const std::string& path) {

@@ -1,5 +1,6 @@
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <string>
@@ -317,6 +318,33 @@ TEST(ImportQuac, FailsOnJsonlWithNoUsableLine) {
 }
 
 // examples/qa/docs.jsonl is made by a script; it must agree with the importers.
+// The stream entry points the fuzz targets use: the same conversion, into memory.
+TEST(ImportStreams, WriteTheSameLinesIntoAnInMemorySink) {
+  std::istringstream coqa(
+      R"({"data": [{"id": "s1", "story": "A story.", "questions": [{"input_text": "Who?"}]},)"
+      R"( {"id": "s2", "story": 7}]})");
+  std::unique_ptr<DocumentImportSink> sink = DocumentImportSink::CreateInMemory();
+  ASSERT_TRUE(ImportCoqaStream(coqa, "coqa.json", *sink).ok());
+  EXPECT_EQ(sink->lines(),
+            "{\"id\":\"s1\",\"text\":\"A story.\",\"seeds\":{\"questions\":[\"Who?\"]}}\n");
+  EXPECT_THAT(sink->stats().warnings,
+              ElementsAre("coqa.json: data[1].story: expected a non-empty string; story skipped"));
+  absl::StatusOr<ImportStats> stats = sink->Commit();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->documents, 1u);
+  EXPECT_FALSE(sink->Commit().ok());
+
+  // Told apart by the first line, then by the name; the stream is read from its start.
+  std::istringstream quac("{\"passage\": \"P.\", \"question\": \"question1: Q?\"}\n");
+  sink = DocumentImportSink::CreateInMemory();
+  ASSERT_TRUE(ImportQuacStream(quac, "quac.json", *sink).ok());
+  EXPECT_EQ(sink->stats().documents, 1u);
+  std::istringstream not_jsonl("{\"data\": []}");
+  sink = DocumentImportSink::CreateInMemory();
+  absl::Status status = ImportQuacStream(not_jsonl, "quac.jsonl", *sink);
+  EXPECT_EQ(status.message(), "quac.jsonl:1: field \"passage\": expected a non-empty string");
+}
+
 TEST(ImportersAndExamples, GiveTheSameDocumentsForTheSamePassages) {
   const std::vector<v1::Document> examples =
       ReadDocuments(std::string(CODI_SOURCE_DIR) + "/examples/qa/docs.jsonl");

@@ -29,5 +29,12 @@ TEST(Utf8, RejectsMalformedSequencesAtTheirFirstByte) {
   EXPECT_FALSE(FirstInvalidUtf8Byte("ok \xE2\x80\x94 ok").has_value());
 }
 
+TEST(EscapeControlCharacters, KeepsAMessageQuotingInputOnOneLine) {
+  EXPECT_EQ(EscapeControlCharacters("field \"a\nb\tc\x01\x7f\": caf\xc3\xa9"),
+            "field \"a\\nb\\tc\\x01\\x7f\": caf\xc3\xa9");
+  EXPECT_EQ(EscapeControlCharacters(std::string("\0", 1)), "\\x00");
+  EXPECT_EQ(EscapeControlCharacters("plain"), "plain");
+}
+
 }  // namespace
 }  // namespace codi

@@ -224,6 +224,32 @@ TEST(DocumentJsonlReader, RejectsAnOverlongLineAndReadsTheNextOne) {
   EXPECT_EQ(e->line, 2u);
 }
 
+TEST(DocumentJsonlReader, ReadsBytesInMemoryAsItReadsAFile) {
+  absl::StatusOr<DocumentJsonlReader> reader = DocumentJsonlReader::FromBytes(
+      "{\"id\": \"a\", \"text\": \"t\"}\r\n\n[1]\n{\"id\": \"b\", \"text\": \"" +
+          std::string(100, 'x') + "\"}",
+      "in-memory.jsonl", 0, /*max_line_bytes=*/64);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  std::optional<DocumentJsonlReader::Entry> e = reader->Next();
+  ASSERT_TRUE(e.has_value());
+  ASSERT_TRUE(e->document.ok()) << e->document.status();
+  EXPECT_EQ(e->document->id(), "a");
+  e = reader->Next();
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->line, 3u);
+  EXPECT_EQ(e->document.status().message(),
+            "in-memory.jsonl:3: expected a JSON object, got an array");
+  e = reader->Next();
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->document.status().message(),
+            "in-memory.jsonl:4: line is over the limit of 64 bytes");
+  EXPECT_FALSE(reader->Next().has_value());
+
+  absl::StatusOr<DocumentJsonlReader> empty = DocumentJsonlReader::FromBytes("", "empty.jsonl");
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_FALSE(empty->Next().has_value());
+}
+
 TEST(DocumentJsonlReader, ReportsAMissingFileAsNotFoundNamingIt) {
   TempDir dir;
   const std::string path = dir.path() + "/absent.jsonl";

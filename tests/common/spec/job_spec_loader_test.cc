@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/spec/job_defaults.h"
+#include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
@@ -659,6 +660,41 @@ TEST(ParseJobSpec, KeepsErrorsOnOneLineWhenTheBadValueHasSeveral) {
   ASSERT_FALSE(spec.ok());
   EXPECT_EQ(spec.status().message(),
             R"(job.yaml:2: seed: expected an unsigned integer, got "one\ntwo\n")");
+}
+
+TEST(ParseJobSpec, EscapesANewlineInAKeyOrAParserMessage) {
+  auto key = ParseJobSpec("name: demo\nseed_pools: {\"a\\nb\": 1}\n", "job.yaml");
+  ASSERT_FALSE(key.ok());
+  EXPECT_EQ(key.status().message(), R"(job.yaml:2: seed_pools.a\nb: expected a map, got 1)");
+  auto escape = ParseJobSpec("name: \"\\\n\x01\"\n", "job.yaml");
+  ASSERT_FALSE(escape.ok());
+  EXPECT_EQ(std::string(escape.status().message()).find('\n'), std::string::npos)
+      << escape.status();
+}
+
+// yaml-cpp 0.7's LoadAll never returns on this stream (found by tests/fuzz).
+TEST(ParseJobSpec, ReturnsOnAStrayCommaThatLoopsYamlCppsLoadAll) {
+  auto spec = ParseJobSpec("\n,\n", "job.yaml");
+  ASSERT_FALSE(spec.ok());
+  EXPECT_EQ(spec.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(spec.status().message()), ::testing::StartsWith("job.yaml:"));
+}
+
+// A few kilobytes of aliases can name millions of values (found by tests/fuzz).
+TEST(ParseJobSpec, RefusesASpecWhoseAliasesExpandPastTheValueLimit) {
+  std::string text =
+      "name: laughs\ngraph:\n  links: [&L {name: a, phenomena: [&P {name: x, probability: 1}";
+  for (int i = 0; i < 330; ++i) text += ",*P";
+  text += "]}";
+  for (int i = 0; i < 330; ++i) text += ",*L";
+  text += "]\n";
+  auto spec = ParseJobSpec(text, "job.yaml");
+  ASSERT_FALSE(spec.ok());
+  EXPECT_THAT(
+      std::string(spec.status().message()),
+      ::testing::MatchesRegex(
+          R"(job\.yaml:3: graph\.links\[[0-9]+\]\.phenomena\[[0-9]+\](\.[a-z]+)?: the job spec holds )"
+          R"(more than 100000 values \(each use of a YAML alias counts\); .*)"));
 }
 
 }  // namespace
