@@ -1,8 +1,65 @@
 #include "worker/worker_runtime.h"
 
+#include <pthread.h>
+
 #include "common/base/logging.h"
 
 namespace codi {
+namespace {
+
+// Sanitizers need far larger stacks than the code itself.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
+// A joinable thread with the given stack size (0 or under a sanitizer: the
+// default), since std::thread cannot set one.
+class SmallStackThread {
+ public:
+  SmallStackThread(std::function<void()> body, size_t stack_bytes) : body_(std::move(body)) {
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    if (stack_bytes > 0 && !kSanitized) pthread_attr_setstacksize(&attr, stack_bytes);
+    started_ = pthread_create(&thread_, &attr, &SmallStackThread::Main, this) == 0;
+    pthread_attr_destroy(&attr);
+    if (!started_) {
+      // Out of threads or memory: run the body in a normal thread instead.
+      fallback_ = std::thread(body_);
+    }
+  }
+  SmallStackThread(const SmallStackThread&) = delete;
+  SmallStackThread& operator=(const SmallStackThread&) = delete;
+  ~SmallStackThread() { Join(); }
+
+  void Join() {
+    if (started_) {
+      pthread_join(thread_, nullptr);
+      started_ = false;
+    }
+    if (fallback_.joinable()) fallback_.join();
+  }
+
+ private:
+  static void* Main(void* self) {
+    static_cast<SmallStackThread*>(self)->body_();
+    return nullptr;
+  }
+
+  std::function<void()> body_;
+  pthread_t thread_{};
+  bool started_ = false;
+  std::thread fallback_;
+};
+
+}  // namespace
 
 WorkerRuntime::WorkerRuntime(WorkSource* source, WorkerOptions options)
     : source_(source), options_(std::move(options)) {}
@@ -54,9 +111,38 @@ absl::StatusOr<std::shared_ptr<const JobContext>> WorkerRuntime::ContextFor(
   return *ctx;
 }
 
+void WorkerRuntime::EnterGate() {
+  absl::MutexLock lock(&mu_);
+  if (!options_.in_flight_target) {
+    ++active_;
+    return;
+  }
+  // Ends of conversations wake waiters (they release mu_); a grown target is
+  // noticed at the next deadline.
+  while (!options_.clock->AwaitWithDeadline(&mu_, absl::Condition(this, &WorkerRuntime::GateOpen),
+                                            options_.clock->Now() + absl::Milliseconds(250))) {
+  }
+  ++active_;
+}
+
+bool WorkerRuntime::GateOpen() const {
+  return stop_.load() || active_ < options_.in_flight_target();
+}
+
+void WorkerRuntime::LeaveGate() {
+  absl::MutexLock lock(&mu_);
+  --active_;
+}
+
 void WorkerRuntime::WorkLoop() {
   absl::Duration failure_backoff = absl::ZeroDuration();
   while (!stop_.load()) {
+    EnterGate();
+    struct GateGuard {
+      WorkerRuntime* self;
+      ~GateGuard() { self->LeaveGate(); }
+    } gate{this};
+    if (stop_.load()) return;
     codi::v1::LeaseRequest request;
     request.set_worker_id(options_.worker_id);
     request.set_max_conversations(1);
@@ -169,11 +255,14 @@ void WorkerRuntime::HeartbeatLoop() {
 }
 
 absl::Status WorkerRuntime::Run() {
-  std::vector<std::thread> threads;
+  std::vector<std::unique_ptr<SmallStackThread>> threads;
   threads.reserve(options_.concurrency);
-  for (int i = 0; i < options_.concurrency; ++i) threads.emplace_back([this] { WorkLoop(); });
+  for (int i = 0; i < options_.concurrency; ++i) {
+    threads.push_back(
+        std::make_unique<SmallStackThread>([this] { WorkLoop(); }, options_.thread_stack_bytes));
+  }
   std::thread heartbeat([this] { HeartbeatLoop(); });
-  for (auto& t : threads) t.join();
+  for (auto& t : threads) t->Join();
   stop_.store(true);
   {
     absl::MutexLock lock(&mu_);

@@ -25,7 +25,16 @@ namespace codi {
 
 struct WorkerOptions {
   std::string worker_id = "worker";
+  // The most conversations in flight at once (one thread each).
   int concurrency = 16;
+  // When set, conversations in flight are kept at or below its value too
+  // (re-read as conversations end and at least every quarter second): the
+  // teacher limiters' InFlightTarget(), so that conversations follow the
+  // limits without leasing work that would only wait for a slot.
+  std::function<int()> in_flight_target;
+  // Stack of each conversation thread: small, so that thousands fit in a
+  // few hundred MiB of address space (only touched pages are resident).
+  size_t thread_stack_bytes = 256 * 1024;
   // Return from Run() once the source says no job has work left (codi run).
   bool exit_when_idle = false;
   // How long one Lease call may wait for work to appear (LeaseRequest.wait_ms).
@@ -71,6 +80,10 @@ class WorkerRuntime {
 
  private:
   void WorkLoop();
+  // Waits until this thread may lease (under the in-flight target) or stop.
+  void EnterGate();
+  void LeaveGate();
+  bool GateOpen() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void HeartbeatLoop();
   absl::StatusOr<std::shared_ptr<const JobContext>> ContextFor(const std::string& job_id);
 
@@ -78,7 +91,7 @@ class WorkerRuntime {
   WorkerOptions options_;
   WorkerCounters counters_;
   std::atomic<bool> stop_{false};
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   // Heartbeats go on after Stop() until the last conversation is done or
   // handed back, so a long drain does not let its leases expire.
   bool heartbeat_stop_ ABSL_GUARDED_BY(mu_) = false;
@@ -88,6 +101,8 @@ class WorkerRuntime {
   absl::flat_hash_map<std::string, std::pair<codi::v1::ConversationKey, uint64_t>> held_
       ABSL_GUARDED_BY(mu_);
   absl::Status fatal_ ABSL_GUARDED_BY(mu_);
+  // Threads past the in-flight gate (leasing or executing).
+  int active_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace codi

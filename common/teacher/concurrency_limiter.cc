@@ -1,0 +1,215 @@
+#include "common/teacher/concurrency_limiter.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+namespace codi {
+namespace {
+
+// A limit cut on a 429/503/timeout keeps this share.
+constexpr double kDropFactor = 0.75;
+// A latency cut never goes below this share of the limit in one window.
+constexpr double kMaxLatencyCut = 0.5;
+// Windows whose minima make up the unloaded latency: long enough to remember
+// the unloaded round trip through minutes of steady, slightly queued load.
+constexpr size_t kNoLoadWindows = 100;
+// A window is at least one unloaded round trip and at least this long.
+constexpr absl::Duration kMinWindow = absl::Milliseconds(1);
+
+double Log10Limit(double limit) { return std::log10(std::max(limit, 1.0)); }
+// Queue (in requests) below which the limit grows.
+double Alpha(double limit) { return std::max(2.0, 3 * Log10Limit(limit)); }
+// Queue above which the limit is cut.
+double Beta(double limit) { return std::max(4.0, 6 * Log10Limit(limit)); }
+
+}  // namespace
+
+ConcurrencyLimiter::ConcurrencyLimiter(std::string endpoint, ConcurrencyLimiterOptions options,
+                                       Clock* clock)
+    : endpoint_(std::move(endpoint)), options_(options), clock_(clock) {
+  absl::MutexLock lock(&mu_);
+  limit_ = options_.fixed > 0 ? options_.fixed : options_.initial_limit;
+  if (options_.fixed <= 0) SetLimit(limit_);
+  window_start_ = clock_->Now();
+}
+
+LimiterSlot ConcurrencyLimiter::Acquire(absl::Time deadline) {
+  std::shared_ptr<Waiter> waiter;
+  {
+    absl::MutexLock lock(&mu_);
+    if (waiters_.empty() && in_flight_ < static_cast<int>(limit_)) {
+      return LimiterSlot{.acquired = true, .in_flight = ++in_flight_};
+    }
+    waiter = std::make_shared<Waiter>();
+    waiters_.push_back(waiter);
+  }
+  {
+    absl::MutexLock lock(&waiter->mu);
+    if (clock_->AwaitWithDeadline(&waiter->mu, absl::Condition(&waiter->granted), deadline)) {
+      // The releaser counted the slot as ours.
+      return LimiterSlot{.acquired = true, .in_flight = waiter->in_flight};
+    }
+  }
+  // Timed out: leave the queue, unless a release granted the slot meanwhile.
+  absl::MutexLock lock(&mu_);
+  auto it = std::find(waiters_.begin(), waiters_.end(), waiter);
+  if (it != waiters_.end()) {
+    waiters_.erase(it);
+    return LimiterSlot{};
+  }
+  absl::MutexLock waiter_lock(&waiter->mu);
+  return LimiterSlot{.acquired = true, .in_flight = waiter->in_flight};
+}
+
+void ConcurrencyLimiter::Release(const LimiterSlot& slot, LimiterSample sample,
+                                 absl::Duration rtt) {
+  if (!slot.acquired) return;
+  std::vector<std::shared_ptr<Waiter>> wake;
+  {
+    absl::MutexLock lock(&mu_);
+    --in_flight_;
+    if (options_.fixed <= 0) Update(slot, sample, rtt, clock_->Now());
+    while (!waiters_.empty() && in_flight_ < static_cast<int>(limit_)) {
+      wake.push_back(std::move(waiters_.front()));
+      waiters_.pop_front();
+      ++in_flight_;
+      absl::MutexLock waiter_lock(&wake.back()->mu);
+      wake.back()->in_flight = in_flight_;
+    }
+  }
+  for (const auto& waiter : wake) {
+    absl::MutexLock lock(&waiter->mu);
+    waiter->granted = true;
+  }
+}
+
+void ConcurrencyLimiter::Update(const LimiterSlot& slot, LimiterSample sample, absl::Duration rtt,
+                                absl::Time now) {
+  if (sample == LimiterSample::kIgnored) return;
+  if (sample == LimiterSample::kDropped) {
+    ++drops_;
+    slow_start_ = false;
+    // One cut per round trip: the failures of one overload burst arrive together.
+    const absl::Duration spacing = std::max(Unloaded(), kMinWindow);
+    if (now - last_drop_cut_ >= spacing) {
+      last_drop_cut_ = now;
+      SetLimit(limit_ * kDropFactor);
+      StartWindow(now);
+    }
+    return;
+  }
+  window_min_ = std::min(window_min_, rtt);
+  if (now - rtt < window_start_) return;  // sent before the last decision
+  ++window_samples_;
+  window_rtt_sum_ += rtt;
+  window_in_flight_sum_ += slot.in_flight;
+  window_peak_in_flight_ = std::max(window_peak_in_flight_, slot.in_flight);
+  const absl::Duration unloaded = std::max(Unloaded(), kMinWindow);
+  const absl::Duration age = now - window_start_;
+  const bool enough = window_samples_ >= std::max(1, static_cast<int>(limit_) / 4);
+  if (age >= 2 * unloaded && (enough || age >= 10 * unloaded)) CloseWindow(now);
+}
+
+void ConcurrencyLimiter::StartWindow(absl::Time now) {
+  window_minima_.push_back(window_min_);
+  if (window_minima_.size() > kNoLoadWindows) window_minima_.pop_front();
+  window_start_ = now;
+  window_samples_ = 0;
+  window_rtt_sum_ = absl::ZeroDuration();
+  window_min_ = absl::InfiniteDuration();
+  window_in_flight_sum_ = 0;
+  window_peak_in_flight_ = 0;
+}
+
+void ConcurrencyLimiter::CloseWindow(absl::Time now) {
+  const double unloaded = absl::ToDoubleSeconds(Unloaded());
+  const double mean_rtt = absl::ToDoubleSeconds(window_rtt_sum_) / window_samples_;
+  const double in_flight = static_cast<double>(window_in_flight_sum_) / window_samples_;
+  const bool app_limited = window_peak_in_flight_ * 2 < static_cast<int>(limit_);
+  StartWindow(now);
+
+  queue_ = mean_rtt > 0 ? std::max(0.0, in_flight * (1 - unloaded / mean_rtt)) : 0;
+  if (app_limited) return;
+  const double alpha = Alpha(limit_);
+  if (queue_ > Beta(limit_)) {
+    // Queueing: go to the capacity the replica shows (what runs rather than
+    // waits) plus a small standing queue that keeps its batch full.
+    slow_start_ = false;
+    SetLimit(std::max(in_flight - queue_ + alpha, limit_ * kMaxLatencyCut));
+  } else if (queue_ < alpha) {
+    SetLimit(slow_start_ ? limit_ * 2 : limit_ + std::max(1.0, Log10Limit(limit_)));
+  } else {
+    slow_start_ = false;  // at the knee: from now on probe upward slowly
+  }
+}
+
+void ConcurrencyLimiter::SetLimit(double limit) {
+  limit_ = std::clamp(limit, static_cast<double>(std::max(1, options_.min_limit)),
+                      static_cast<double>(std::max(options_.min_limit, options_.max_limit)));
+}
+
+absl::Duration ConcurrencyLimiter::Unloaded() const {
+  absl::Duration out = window_min_;
+  for (absl::Duration d : window_minima_) out = std::min(out, d);
+  return out == absl::InfiniteDuration() ? absl::ZeroDuration() : out;
+}
+
+LimiterState ConcurrencyLimiter::State() const {
+  absl::MutexLock lock(&mu_);
+  LimiterState out;
+  out.endpoint = endpoint_;
+  out.adaptive = options_.fixed <= 0;
+  out.limit = static_cast<int>(limit_);
+  out.in_flight = in_flight_;
+  out.waiting = static_cast<int>(waiters_.size());
+  out.unloaded = Unloaded();
+  out.queue = queue_;
+  out.drops = drops_;
+  return out;
+}
+
+int ConcurrencyLimiter::limit() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(limit_);
+}
+
+LimiterRegistry::LimiterRegistry(ConcurrencyLimiterOptions options, Clock* clock)
+    : options_(options), clock_(clock) {}
+
+ConcurrencyLimiter& LimiterRegistry::For(const std::string& endpoint) {
+  absl::MutexLock lock(&mu_);
+  for (const auto& limiter : limiters_) {
+    if (limiter->endpoint() == endpoint) return *limiter;
+  }
+  limiters_.push_back(std::make_unique<ConcurrencyLimiter>(endpoint, options_, clock_));
+  return *limiters_.back();
+}
+
+std::vector<LimiterState> LimiterRegistry::States() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<LimiterState> out;
+  out.reserve(limiters_.size());
+  for (const auto& limiter : limiters_) out.push_back(limiter->State());
+  return out;
+}
+
+int LimiterRegistry::SumOfLimits() const {
+  absl::MutexLock lock(&mu_);
+  int sum = 0;
+  for (const auto& limiter : limiters_) sum += limiter->limit();
+  return sum;
+}
+
+int LimiterRegistry::InFlightTarget() const {
+  int limits = SumOfLimits();
+  if (limits == 0) {
+    limits = options_.fixed > 0
+                 ? options_.fixed
+                 : std::clamp(options_.initial_limit, std::max(1, options_.min_limit),
+                              std::max(1, options_.max_limit));
+  }
+  return limits + limits / 4 + 4;
+}
+
+}  // namespace codi
