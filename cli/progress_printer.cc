@@ -33,11 +33,13 @@ void AddLimiterFigures(const std::vector<LimiterState>& states, ProgressSnapshot
   s->teacher_in_flight = 0;
   s->queue = 0;
   s->unloaded = absl::ZeroDuration();
+  s->rtt = absl::ZeroDuration();
   for (const LimiterState& state : states) {
     s->adaptive = state.adaptive;
     s->limit += state.limit;
     s->teacher_in_flight += state.in_flight;
     s->queue += state.queue;
+    s->rtt = std::max(s->rtt, state.recent_rtt);
     if (state.unloaded > absl::ZeroDuration() &&
         (s->unloaded == absl::ZeroDuration() || state.unloaded < s->unloaded)) {
       s->unloaded = state.unloaded;
@@ -139,10 +141,10 @@ std::string ProgressPrinter::Format(const ProgressSnapshot& s, absl::Time now, i
     const std::string unloaded = s.unloaded > absl::ZeroDuration()
                                      ? absl::StrFormat("%.2fs", absl::ToDoubleSeconds(s.unloaded))
                                      : std::string("?");
-    fields.push_back(
-        {absl::StrFormat("| limit %d%s (%d sent, queue %.1f, unloaded %s)", s.limit,
-                         s.adaptive ? "" : " fixed", s.teacher_in_flight, s.queue, unloaded),
-         absl::StrFormat("| limit %d q %.0f", s.limit, s.queue), 3});
+    fields.push_back({absl::StrFormat("| limit %d%s (%d sent, queue %.1f, rtt %.2fs, unloaded %s)",
+                                      s.limit, s.adaptive ? "" : " fixed", s.teacher_in_flight,
+                                      s.queue, absl::ToDoubleSeconds(s.rtt), unloaded),
+                      absl::StrFormat("| limit %d q %.0f", s.limit, s.queue), 3});
   }
   fields.push_back({absl::StrFormat("| elapsed %s ETA %s", Clock(elapsed), Clock(eta)),
                     absl::StrFormat("| ETA %s", Clock(eta)), 1});

@@ -29,6 +29,7 @@ struct ProgressSnapshot {
   int64_t teacher_in_flight = 0;
   double queue = 0;
   absl::Duration unloaded = absl::ZeroDuration();  // the smallest over replicas
+  absl::Duration rtt = absl::ZeroDuration();       // the largest recent mean round trip
 };
 
 // Adds the limiters' figures to `s`.

@@ -125,6 +125,7 @@ void ConcurrencyLimiter::StartWindow(absl::Time now) {
 void ConcurrencyLimiter::CloseWindow(absl::Time now) {
   const double unloaded = absl::ToDoubleSeconds(Unloaded());
   const double mean_rtt = absl::ToDoubleSeconds(window_rtt_sum_) / window_samples_;
+  recent_rtt_ = window_rtt_sum_ / window_samples_;
   const double in_flight = static_cast<double>(window_in_flight_sum_) / window_samples_;
   const bool app_limited = window_peak_in_flight_ * 2 < static_cast<int>(limit_);
   StartWindow(now);
@@ -165,6 +166,7 @@ LimiterState ConcurrencyLimiter::State() const {
   out.waiting = static_cast<int>(waiters_.size());
   out.unloaded = Unloaded();
   out.queue = queue_;
+  out.recent_rtt = recent_rtt_;
   out.drops = drops_;
   return out;
 }

@@ -63,9 +63,10 @@ struct LimiterState {
   int limit = 0;
   int in_flight = 0;  // requests holding a slot (sent, not yet answered)
   int waiting = 0;    // requests waiting for a slot
-  absl::Duration unloaded = absl::ZeroDuration();  // 0 until the first sample
-  double queue = 0;                                // latest queueing estimate (requests)
-  uint64_t drops = 0;                              // 429/503/timeouts seen
+  absl::Duration unloaded = absl::ZeroDuration();    // 0 until the first sample
+  double queue = 0;                                  // latest queueing estimate (requests)
+  absl::Duration recent_rtt = absl::ZeroDuration();  // mean round trip of the last window
+  uint64_t drops = 0;                                // 429/503/timeouts seen
 };
 
 // How a request that held a slot ended, for the limiter.
@@ -126,6 +127,7 @@ class ConcurrencyLimiter {
   uint64_t drops_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time last_drop_cut_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   double queue_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Duration recent_rtt_ ABSL_GUARDED_BY(mu_);
 
   // The current window: it starts when the limit last changed and holds only
   // requests sent since, so it sees the effect of the change, not the load

@@ -24,7 +24,8 @@ ProgressSnapshot Busy() {
                       .limit = 1024,
                       .in_flight = 1020,
                       .unloaded = absl::Seconds(1),
-                      .queue = 9.5},
+                      .queue = 9.5,
+                      .recent_rtt = absl::Milliseconds(1100)},
                      {.endpoint = "http://b/v1",
                       .limit = 37,
                       .in_flight = 37,
@@ -42,7 +43,8 @@ TEST(ProgressPrinterTest, AWideLineShowsEveryField) {
   EXPECT_NE(line.find("1203/100000 conversations"), std::string::npos) << line;
   EXPECT_NE(line.find("1280 in flight"), std::string::npos) << line;
   EXPECT_NE(line.find("tok/s"), std::string::npos) << line;
-  EXPECT_NE(line.find("limit 1061 (1057 sent, queue 13.5, unloaded 0.98s)"), std::string::npos)
+  EXPECT_NE(line.find("limit 1061 (1057 sent, queue 13.5, rtt 1.10s, unloaded 0.98s)"),
+            std::string::npos)
       << line;
   EXPECT_NE(line.find("elapsed 00:02:00"), std::string::npos) << line;
 }
