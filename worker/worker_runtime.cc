@@ -72,6 +72,9 @@ WorkerRuntime::~WorkerRuntime() {
 
 void WorkerRuntime::Stop() {
   stop_.store(true);
+  {
+    absl::MutexLock lock(&gate_mu_);  // threads waiting at the gate see stop_
+  }
   source_->CancelWaits();  // threads waiting for work return now
 }
 
@@ -111,37 +114,39 @@ absl::StatusOr<std::shared_ptr<const JobContext>> WorkerRuntime::ContextFor(
   return *ctx;
 }
 
-void WorkerRuntime::EnterGate() {
-  absl::MutexLock lock(&mu_);
-  if (!options_.in_flight_target) {
-    ++active_;
-    return;
+void WorkerRuntime::RefreshGate() {
+  const int target = std::min(options_.in_flight_target(), options_.concurrency);
+  if (gate_target_seen_.exchange(target) == target) return;
+  absl::MutexLock lock(&gate_mu_);  // unlocking wakes the threads the new target admits
+  gate_target_ = gate_target_seen_.load();
+}
+
+void WorkerRuntime::EnterGate(int index) {
+  if (!options_.in_flight_target) return;
+  RefreshGate();
+  struct Admitted {
+    WorkerRuntime* self;
+    int index;
+    bool Open() const ABSL_NO_THREAD_SAFETY_ANALYSIS {  // evaluated with gate_mu_ held
+      return self->stop_.load() || index < self->gate_target_;
+    }
+  } admitted{this, index};
+  while (true) {
+    {
+      absl::MutexLock lock(&gate_mu_);
+      if (options_.clock->AwaitWithDeadline(&gate_mu_, absl::Condition(&admitted, &Admitted::Open),
+                                            options_.clock->Now() + absl::Seconds(2))) {
+        return;
+      }
+    }
+    RefreshGate();  // no conversation ended for a while: read the target here
   }
-  // Ends of conversations wake waiters (they release mu_); a grown target is
-  // noticed at the next deadline.
-  while (!options_.clock->AwaitWithDeadline(&mu_, absl::Condition(this, &WorkerRuntime::GateOpen),
-                                            options_.clock->Now() + absl::Milliseconds(250))) {
-  }
-  ++active_;
 }
 
-bool WorkerRuntime::GateOpen() const {
-  return stop_.load() || active_ < options_.in_flight_target();
-}
-
-void WorkerRuntime::LeaveGate() {
-  absl::MutexLock lock(&mu_);
-  --active_;
-}
-
-void WorkerRuntime::WorkLoop() {
+void WorkerRuntime::WorkLoop(int index) {
   absl::Duration failure_backoff = absl::ZeroDuration();
   while (!stop_.load()) {
-    EnterGate();
-    struct GateGuard {
-      WorkerRuntime* self;
-      ~GateGuard() { self->LeaveGate(); }
-    } gate{this};
+    EnterGate(index);
     if (stop_.load()) return;
     codi::v1::LeaseRequest request;
     request.set_worker_id(options_.worker_id);
@@ -258,8 +263,8 @@ absl::Status WorkerRuntime::Run() {
   std::vector<std::unique_ptr<SmallStackThread>> threads;
   threads.reserve(options_.concurrency);
   for (int i = 0; i < options_.concurrency; ++i) {
-    threads.push_back(
-        std::make_unique<SmallStackThread>([this] { WorkLoop(); }, options_.thread_stack_bytes));
+    threads.push_back(std::make_unique<SmallStackThread>([this, i] { WorkLoop(i); },
+                                                         options_.thread_stack_bytes));
   }
   std::thread heartbeat([this] { HeartbeatLoop(); });
   for (auto& t : threads) t->Join();

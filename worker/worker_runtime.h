@@ -79,11 +79,10 @@ class WorkerRuntime {
   const WorkerCounters& counters() const { return counters_; }
 
  private:
-  void WorkLoop();
-  // Waits until this thread may lease (under the in-flight target) or stop.
-  void EnterGate();
-  void LeaveGate();
-  bool GateOpen() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void WorkLoop(int index);
+  // Waits until thread `index` may lease (under the in-flight target) or stop.
+  void EnterGate(int index);
+  void RefreshGate();
   void HeartbeatLoop();
   absl::StatusOr<std::shared_ptr<const JobContext>> ContextFor(const std::string& job_id);
 
@@ -91,7 +90,7 @@ class WorkerRuntime {
   WorkerOptions options_;
   WorkerCounters counters_;
   std::atomic<bool> stop_{false};
-  mutable absl::Mutex mu_;
+  absl::Mutex mu_;
   // Heartbeats go on after Stop() until the last conversation is done or
   // handed back, so a long drain does not let its leases expire.
   bool heartbeat_stop_ ABSL_GUARDED_BY(mu_) = false;
@@ -101,8 +100,12 @@ class WorkerRuntime {
   absl::flat_hash_map<std::string, std::pair<codi::v1::ConversationKey, uint64_t>> held_
       ABSL_GUARDED_BY(mu_);
   absl::Status fatal_ ABSL_GUARDED_BY(mu_);
-  // Threads past the in-flight gate (leasing or executing).
-  int active_ ABSL_GUARDED_BY(mu_) = 0;
+  // With an in_flight_target, thread i leases only while i < gate_target_.
+  // Threads re-read the target between conversations; it changes rarely, so
+  // waiters are woken (and their cheap conditions checked) rarely.
+  absl::Mutex gate_mu_;
+  int gate_target_ ABSL_GUARDED_BY(gate_mu_) = 0;
+  std::atomic<int> gate_target_seen_{-1};
 };
 
 }  // namespace codi

@@ -4,6 +4,9 @@
 #include <cmath>
 #include <utility>
 
+#include "absl/strings/str_format.h"
+#include "common/base/logging.h"
+
 namespace codi {
 namespace {
 
@@ -131,6 +134,18 @@ void ConcurrencyLimiter::CloseWindow(absl::Time now) {
   StartWindow(now);
 
   queue_ = mean_rtt > 0 ? std::max(0.0, in_flight * (1 - unloaded / mean_rtt)) : 0;
+  const double before = limit_;
+  Decide(in_flight, app_limited);
+  Log(LogLevel::kDebug, "limiter_window",
+      {{"endpoint", endpoint_},
+       {"limit", absl::StrFormat("%.1f->%.1f", before, limit_)},
+       {"in_flight", absl::StrFormat("%.1f", in_flight)},
+       {"rtt_ms", absl::StrFormat("%.1f", mean_rtt * 1000)},
+       {"unloaded_ms", absl::StrFormat("%.1f", unloaded * 1000)},
+       {"queue", absl::StrFormat("%.1f", queue_)}});
+}
+
+void ConcurrencyLimiter::Decide(double in_flight, bool app_limited) {
   if (app_limited) return;
   const double alpha = Alpha(limit_);
   if (queue_ > Beta(limit_)) {

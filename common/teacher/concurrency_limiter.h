@@ -112,6 +112,8 @@ class ConcurrencyLimiter {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void StartWindow(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CloseWindow(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The new limit after a window of `in_flight` requests (mean) and queue_.
+  void Decide(double in_flight, bool app_limited) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SetLimit(double limit) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Duration Unloaded() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

@@ -1,11 +1,13 @@
 #include "common/teacher/concurrency_limiter.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <functional>
 #include <queue>
 #include <thread>
 #include <vector>
 
+#include "common/base/logging.h"
 #include "gtest/gtest.h"
 
 namespace codi {
@@ -78,6 +80,12 @@ void Once(ConcurrencyLimiter& limiter, FakeClock& clock, LimiterSample sample, a
   ASSERT_TRUE(slot);
   limiter.Release(slot, sample, rtt);
 }
+
+// CODI_LIMITER_TRACE=1 prints every window's decision.
+[[maybe_unused]] const bool kTrace = [] {
+  if (std::getenv("CODI_LIMITER_TRACE") != nullptr) SetLogLevel(LogLevel::kDebug);
+  return true;
+}();
 
 absl::Duration Median(std::vector<absl::Duration> v) {
   std::sort(v.begin(), v.end());
