@@ -91,7 +91,11 @@ WorkerMetrics::WorkerMetrics()
       waiting_(BuildGauge()
                    .Name("codi_teacher_waiting_requests")
                    .Help("Teacher requests waiting for a limiter slot, per replica.")
-                   .Register(*registry_)) {}
+                   .Register(*registry_)),
+      recent_rtt_(BuildGauge()
+                      .Name("codi_teacher_recent_round_trip_seconds")
+                      .Help("Mean round trip of the limiter's last window, per replica.")
+                      .Register(*registry_)) {}
 
 void WorkerMetrics::LimiterStates(const std::vector<LimiterState>& states) {
   for (const LimiterState& s : states) {
@@ -101,6 +105,7 @@ void WorkerMetrics::LimiterStates(const std::vector<LimiterState>& states) {
     queue_.Add(labels).Set(s.queue);
     teacher_in_flight_.Add(labels).Set(s.in_flight);
     waiting_.Add(labels).Set(s.waiting);
+    recent_rtt_.Add(labels).Set(absl::ToDoubleSeconds(s.recent_rtt));
   }
 }
 

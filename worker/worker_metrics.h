@@ -54,6 +54,7 @@ class WorkerMetrics : public WorkerObserver {
   prometheus::Family<prometheus::Gauge>& queue_;
   prometheus::Family<prometheus::Gauge>& teacher_in_flight_;
   prometheus::Family<prometheus::Gauge>& waiting_;
+  prometheus::Family<prometheus::Gauge>& recent_rtt_;
 };
 
 }  // namespace codi
