@@ -59,7 +59,7 @@ int TerminalWidth(int fd) {
 
 namespace {
 
-std::string Clock(double seconds) {
+std::string HhMmSs(double seconds) {
   if (seconds < 0 || seconds > 1e7) return "--:--:--";
   int64_t s = static_cast<int64_t>(seconds);
   return absl::StrFormat("%02d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
@@ -146,8 +146,8 @@ std::string ProgressPrinter::Format(const ProgressSnapshot& s, absl::Time now, i
                                       s.queue, absl::ToDoubleSeconds(s.rtt), unloaded),
                       absl::StrFormat("| limit %d q %.0f", s.limit, s.queue), 3});
   }
-  fields.push_back({absl::StrFormat("| elapsed %s ETA %s", Clock(elapsed), Clock(eta)),
-                    absl::StrFormat("| ETA %s", Clock(eta)), 1});
+  fields.push_back({absl::StrFormat("| elapsed %s ETA %s", HhMmSs(elapsed), HhMmSs(eta)),
+                    absl::StrFormat("| ETA %s", HhMmSs(eta)), 1});
   return Fit(std::move(fields), width);
 }
 

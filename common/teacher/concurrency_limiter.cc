@@ -21,10 +21,12 @@ constexpr size_t kNoLoadWindows = 100;
 constexpr absl::Duration kMinWindow = absl::Milliseconds(1);
 
 double Log10Limit(double limit) { return std::log10(std::max(limit, 1.0)); }
-// Queue (in requests) below which the limit grows.
-double Alpha(double limit) { return std::max(2.0, 3 * Log10Limit(limit)); }
+// Queue (in requests) below which the limit grows: a standing queue of a
+// few requests keeps the batch full while the client is between turns, and
+// a tenth of the limit at most keeps latency near unloaded on small teachers.
+double Alpha(double limit) { return std::max(1.0, std::min(3 * Log10Limit(limit), 0.1 * limit)); }
 // Queue above which the limit is cut.
-double Beta(double limit) { return std::max(4.0, 6 * Log10Limit(limit)); }
+double Beta(double limit) { return 2 * Alpha(limit); }
 
 }  // namespace
 
@@ -35,23 +37,37 @@ ConcurrencyLimiter::ConcurrencyLimiter(std::string endpoint, ConcurrencyLimiterO
   limit_ = options_.fixed > 0 ? options_.fixed : options_.initial_limit;
   if (options_.fixed <= 0) SetLimit(limit_);
   window_start_ = clock_->Now();
+  window_span_ = kMinWindow;
+}
+
+LimiterSlot ConcurrencyLimiter::Admit(absl::Time now) {
+  LimiterSlot slot{.acquired = true, .in_flight = ++in_flight_};
+  if (options_.fixed > 0) return slot;
+  if (window_sending_ && now - window_start_ >= window_span_ &&
+      (window_sent_ >= std::max(1, static_cast<int>(limit_) / 2) ||
+       now - window_start_ >= 4 * window_span_)) {
+    window_sending_ = false;
+  }
+  if (window_sending_) {
+    slot.window = window_id_;
+    ++window_sent_;
+    ++window_outstanding_;
+  }
+  return slot;
 }
 
 LimiterSlot ConcurrencyLimiter::Acquire(absl::Time deadline) {
   std::shared_ptr<Waiter> waiter;
   {
     absl::MutexLock lock(&mu_);
-    if (waiters_.empty() && in_flight_ < static_cast<int>(limit_)) {
-      return LimiterSlot{.acquired = true, .in_flight = ++in_flight_};
-    }
+    if (waiters_.empty() && in_flight_ < static_cast<int>(limit_)) return Admit(clock_->Now());
     waiter = std::make_shared<Waiter>();
     waiters_.push_back(waiter);
   }
   {
     absl::MutexLock lock(&waiter->mu);
     if (clock_->AwaitWithDeadline(&waiter->mu, absl::Condition(&waiter->granted), deadline)) {
-      // The releaser counted the slot as ours.
-      return LimiterSlot{.acquired = true, .in_flight = waiter->in_flight};
+      return waiter->slot;  // the releaser counted the slot as ours
     }
   }
   // Timed out: leave the queue, unless a release granted the slot meanwhile.
@@ -62,7 +78,7 @@ LimiterSlot ConcurrencyLimiter::Acquire(absl::Time deadline) {
     return LimiterSlot{};
   }
   absl::MutexLock waiter_lock(&waiter->mu);
-  return LimiterSlot{.acquired = true, .in_flight = waiter->in_flight};
+  return waiter->slot;
 }
 
 void ConcurrencyLimiter::Release(const LimiterSlot& slot, LimiterSample sample,
@@ -72,13 +88,14 @@ void ConcurrencyLimiter::Release(const LimiterSlot& slot, LimiterSample sample,
   {
     absl::MutexLock lock(&mu_);
     --in_flight_;
-    if (options_.fixed <= 0) Update(slot, sample, rtt, clock_->Now());
+    const absl::Time now = clock_->Now();
+    if (options_.fixed <= 0) Update(slot, sample, rtt, now);
     while (!waiters_.empty() && in_flight_ < static_cast<int>(limit_)) {
       wake.push_back(std::move(waiters_.front()));
       waiters_.pop_front();
-      ++in_flight_;
+      const LimiterSlot granted = Admit(now);
       absl::MutexLock waiter_lock(&wake.back()->mu);
-      wake.back()->in_flight = in_flight_;
+      wake.back()->slot = granted;
     }
   }
   for (const auto& waiter : wake) {
@@ -89,7 +106,11 @@ void ConcurrencyLimiter::Release(const LimiterSlot& slot, LimiterSample sample,
 
 void ConcurrencyLimiter::Update(const LimiterSlot& slot, LimiterSample sample, absl::Duration rtt,
                                 absl::Time now) {
-  if (sample == LimiterSample::kIgnored) return;
+  if (sample != LimiterSample::kOk && slot.window == window_id_) --window_outstanding_;
+  if (sample == LimiterSample::kIgnored) {
+    MaybeCloseWindow(now);
+    return;
+  }
   if (sample == LimiterSample::kDropped) {
     ++drops_;
     slow_start_ = false;
@@ -99,25 +120,41 @@ void ConcurrencyLimiter::Update(const LimiterSlot& slot, LimiterSample sample, a
       last_drop_cut_ = now;
       SetLimit(limit_ * kDropFactor);
       StartWindow(now);
+    } else {
+      MaybeCloseWindow(now);
     }
     return;
   }
   window_min_ = std::min(window_min_, rtt);
-  if (now - rtt < window_start_) return;  // sent before the last decision
-  ++window_samples_;
-  window_rtt_sum_ += rtt;
-  window_in_flight_sum_ += slot.in_flight;
-  window_peak_in_flight_ = std::max(window_peak_in_flight_, slot.in_flight);
-  const absl::Duration unloaded = std::max(Unloaded(), kMinWindow);
-  const absl::Duration age = now - window_start_;
-  const bool enough = window_samples_ >= std::max(1, static_cast<int>(limit_) / 4);
-  if (age >= 2 * unloaded && (enough || age >= 10 * unloaded)) CloseWindow(now);
+  if (slot.window == window_id_) {
+    --window_outstanding_;
+    ++window_samples_;
+    window_rtt_sum_ += rtt;
+    window_in_flight_sum_ += slot.in_flight;
+    window_peak_in_flight_ = std::max(window_peak_in_flight_, slot.in_flight);
+  }
+  MaybeCloseWindow(now);
+}
+
+void ConcurrencyLimiter::MaybeCloseWindow(absl::Time now) {
+  if (window_outstanding_ > 0) return;
+  if (window_sending_ && now - window_start_ < 4 * window_span_) return;
+  if (window_samples_ > 0) {
+    CloseWindow(now);
+  } else {
+    StartWindow(now);  // nothing was sent to measure: start again
+  }
 }
 
 void ConcurrencyLimiter::StartWindow(absl::Time now) {
   window_minima_.push_back(window_min_);
   if (window_minima_.size() > kNoLoadWindows) window_minima_.pop_front();
+  ++window_id_;
   window_start_ = now;
+  window_span_ = std::max(Unloaded(), kMinWindow);
+  window_sending_ = true;
+  window_sent_ = 0;
+  window_outstanding_ = 0;
   window_samples_ = 0;
   window_rtt_sum_ = absl::ZeroDuration();
   window_min_ = absl::InfiniteDuration();

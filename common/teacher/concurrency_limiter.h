@@ -7,18 +7,19 @@
 //
 //   - the unloaded latency is the smallest round trip seen over a long
 //     horizon (the minimum of the last kNoLoadWindows windows' minima);
-//   - a window starts at each decision and counts only requests sent after
-//     it (so it sees the effect of the last change, not the load before);
-//     it ends after two unloaded round trips once enough of them came back.
-//     Then the queue at the replica is estimated by Little's law from those
-//     requests' round trips and the in-flight count each was sent with:
+//   - a window starts at each decision and measures the requests sent during
+//     its first unloaded round trip (at least half a limit of them); it ends
+//     when the last of those is back, so it sees the effect of the decision
+//     and nothing from before it. Then the queue at the replica is estimated by Little's law from
+//     those requests' round trips and the in-flight count each was sent with:
 //       queue = in_flight * (1 - unloaded / mean_rtt),
 //     i.e. how many of the requests in flight are waiting rather than running;
-//   - queue below alpha (3 * log10(limit), at least 2): grow. Until the first
+//   - queue below alpha (3 * log10(limit), at most a tenth of the limit, at
+//     least 1): grow. Until the first
 //     sign of queueing the limit doubles per window (slow start, so a 1,024
 //     sequence teacher is found in a few round trips); afterwards it grows by
 //     log10(limit) per window (slow probing upward);
-//   - queue above beta (6 * log10(limit), at least 4): cut straight to the
+//   - queue above beta (twice alpha): cut straight to the
 //     estimated capacity (in_flight - queue) plus alpha, at most halving;
 //   - a 429, 503 or timeout cuts multiplicatively (x kDropFactor), at most
 //     once per unloaded round trip so a burst of failures is one cut;
@@ -79,7 +80,8 @@ enum class LimiterSample {
 // A slot taken by Acquire(); give it back with Release().
 struct LimiterSlot {
   bool acquired = false;
-  int in_flight = 0;  // requests holding a slot once this one took it
+  int in_flight = 0;    // requests holding a slot once this one took it
+  uint64_t window = 0;  // the measurement window it was sent in; 0: none
   explicit operator bool() const { return acquired; }
 };
 
@@ -105,13 +107,17 @@ class ConcurrencyLimiter {
   struct Waiter {
     absl::Mutex mu;
     bool granted ABSL_GUARDED_BY(mu) = false;
-    int in_flight = 0;  // set by the releaser that granted the slot, before `granted`
+    LimiterSlot slot;  // set by the releaser that granted the slot, before `granted`
   };
 
   void Update(const LimiterSlot& slot, LimiterSample sample, absl::Duration rtt, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Counts a request in flight from `now` on and says which window measures it.
+  LimiterSlot Admit(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void StartWindow(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CloseWindow(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Closes the window once every request it measures is back.
+  void MaybeCloseWindow(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The new limit after a window of `in_flight` requests (mean) and queue_.
   void Decide(double in_flight, bool app_limited) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SetLimit(double limit) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -131,10 +137,16 @@ class ConcurrencyLimiter {
   double queue_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Duration recent_rtt_ ABSL_GUARDED_BY(mu_);
 
-  // The current window: it starts when the limit last changed and holds only
-  // requests sent since, so it sees the effect of the change, not the load
-  // before it.
+  // The current window: it starts at the last decision and measures the
+  // requests sent from then until it has at least one unloaded round trip's
+  // worth (and half a limit's) of them; it closes when the last of those is
+  // back, so it sees the whole effect of the decision and nothing from before.
+  uint64_t window_id_ ABSL_GUARDED_BY(mu_) = 1;
   absl::Time window_start_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Duration window_span_ ABSL_GUARDED_BY(mu_);
+  bool window_sending_ ABSL_GUARDED_BY(mu_) = true;  // still admitting requests to measure
+  int window_sent_ ABSL_GUARDED_BY(mu_) = 0;
+  int window_outstanding_ ABSL_GUARDED_BY(mu_) = 0;
   int window_samples_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Duration window_rtt_sum_ ABSL_GUARDED_BY(mu_);
   // Smallest round trip this window, of any request (for the unloaded latency).

@@ -99,10 +99,12 @@ TEST(ConcurrencyLimiterTest, ConvergesToTheKneeOfASmallReplica) {
   replica.Run(limiter, 2000);
   const std::vector<absl::Duration> late = replica.Run(limiter, 2000);
   const LimiterState state = limiter.State();
-  EXPECT_GE(state.limit, 32);  // the batch stays full...
-  EXPECT_LE(state.limit, 44);  // ...with a short queue, not 1,024
+  // Near the knee: the limit saws between a full batch and a short queue
+  // (probing up, cutting back), nowhere near the maximum of 1,024.
+  EXPECT_GE(state.limit, 30);
+  EXPECT_LE(state.limit, 52);
   EXPECT_EQ(state.unloaded, absl::Seconds(1));
-  EXPECT_LE(state.queue, 12);
+  EXPECT_LE(state.queue, 20);
   EXPECT_LE(Median(late), absl::Milliseconds(1400));
 }
 
