@@ -43,7 +43,7 @@ TEST(CodiCli, AnswersBadUsageAndBadInputWithExitCode2AndAClearLine) {
        "job.yaml:2: sed: unknown field"},
       {"bad concurrency",
        "",
-       {"run", "x.yaml", "--concurrency", "-1"},
+       {"run", "x.yaml", "--concurrency", "5000"},
        "--concurrency must be 0 (adaptive) or 1..4096"},
       {"bad concurrency bounds",
        "",
