@@ -20,6 +20,8 @@ constexpr bool kSanitized = false;
 constexpr bool kSanitized = false;
 #endif
 
+}  // namespace
+
 // A joinable thread with the given stack size (0 or under a sanitizer: the
 // default), since std::thread cannot set one.
 class SmallStackThread {
@@ -58,8 +60,6 @@ class SmallStackThread {
   bool started_ = false;
   std::thread fallback_;
 };
-
-}  // namespace
 
 WorkerRuntime::WorkerRuntime(WorkSource* source, WorkerOptions options)
     : source_(source), options_(std::move(options)) {}
@@ -117,8 +117,11 @@ absl::StatusOr<std::shared_ptr<const JobContext>> WorkerRuntime::ContextFor(
 void WorkerRuntime::RefreshGate() {
   const int target = std::min(options_.in_flight_target(), options_.concurrency);
   if (gate_target_seen_.exchange(target) == target) return;
-  absl::MutexLock lock(&gate_mu_);  // unlocking wakes the threads the new target admits
-  gate_target_ = gate_target_seen_.load();
+  {
+    absl::MutexLock lock(&gate_mu_);  // unlocking wakes the threads the new target admits
+    gate_target_ = gate_target_seen_.load();
+  }
+  SpawnUpTo(target);
 }
 
 void WorkerRuntime::EnterGate(int index) {
@@ -259,15 +262,34 @@ void WorkerRuntime::HeartbeatLoop() {
   }
 }
 
-absl::Status WorkerRuntime::Run() {
-  std::vector<std::unique_ptr<SmallStackThread>> threads;
-  threads.reserve(options_.concurrency);
-  for (int i = 0; i < options_.concurrency; ++i) {
-    threads.push_back(std::make_unique<SmallStackThread>([this, i] { WorkLoop(i); },
-                                                         options_.thread_stack_bytes));
+void WorkerRuntime::SpawnUpTo(int count) {
+  absl::MutexLock lock(&threads_mu_);
+  count = std::min(count, options_.concurrency);
+  while (static_cast<int>(threads_.size()) < count && !stop_.load()) {
+    const int index = static_cast<int>(threads_.size());
+    threads_.push_back(std::make_unique<SmallStackThread>([this, index] { WorkLoop(index); },
+                                                          options_.thread_stack_bytes));
   }
+}
+
+absl::Status WorkerRuntime::Run() {
+  // With a target, threads start as it grows (RefreshGate), so a small
+  // teacher never costs thousands of idle threads.
+  SpawnUpTo(options_.in_flight_target
+                ? std::max(1, std::min(options_.in_flight_target(), options_.concurrency))
+                : options_.concurrency);
   std::thread heartbeat([this] { HeartbeatLoop(); });
-  for (auto& t : threads) t->Join();
+  // A thread may start another until it ends, so the list is read again
+  // after each join; it ends once every started thread has been joined.
+  for (size_t i = 0;; ++i) {
+    SmallStackThread* thread = nullptr;
+    {
+      absl::MutexLock lock(&threads_mu_);
+      if (i >= threads_.size()) break;
+      thread = threads_[i].get();
+    }
+    thread->Join();
+  }
   stop_.store(true);
   {
     absl::MutexLock lock(&mu_);

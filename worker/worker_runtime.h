@@ -23,6 +23,8 @@
 
 namespace codi {
 
+class SmallStackThread;  // worker_runtime.cc
+
 struct WorkerOptions {
   std::string worker_id = "worker";
   // The most conversations in flight at once (one thread each).
@@ -83,6 +85,8 @@ class WorkerRuntime {
   // Waits until thread `index` may lease (under the in-flight target) or stop.
   void EnterGate(int index);
   void RefreshGate();
+  // Starts work threads until `count` (at most `concurrency`) exist.
+  void SpawnUpTo(int count);
   void HeartbeatLoop();
   absl::StatusOr<std::shared_ptr<const JobContext>> ContextFor(const std::string& job_id);
 
@@ -106,6 +110,8 @@ class WorkerRuntime {
   absl::Mutex gate_mu_;
   int gate_target_ ABSL_GUARDED_BY(gate_mu_) = 0;
   std::atomic<int> gate_target_seen_{-1};
+  absl::Mutex threads_mu_;
+  std::vector<std::unique_ptr<SmallStackThread>> threads_ ABSL_GUARDED_BY(threads_mu_);
 };
 
 }  // namespace codi
