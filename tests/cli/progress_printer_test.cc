@@ -56,7 +56,9 @@ TEST(ProgressPrinterTest, EveryWidthFitsAndKeepsTheCount) {
     for (int width = 8; width <= 240; ++width) {
       const std::string line = printer.Format(Busy(), start + absl::Minutes(2), width);
       EXPECT_LE(line.size(), static_cast<size_t>(width)) << line;
-      if (width >= 11) EXPECT_NE(line.find("1203/100000"), std::string::npos) << line;
+      if (width >= 11) {
+        EXPECT_NE(line.find("1203/100000"), std::string::npos) << line;
+      }
     }
   }
 }
