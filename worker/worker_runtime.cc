@@ -131,7 +131,7 @@ void WorkerRuntime::EnterGate(int index) {
     WorkerRuntime* self;
     int index;
     bool Open() const ABSL_NO_THREAD_SAFETY_ANALYSIS {  // evaluated with gate_mu_ held
-      return self->stop_.load() || index < self->gate_target_;
+      return self->stop_.load() || self->idle_.load() || index < self->gate_target_;
     }
   } admitted{this, index};
   while (true) {
@@ -150,7 +150,7 @@ void WorkerRuntime::WorkLoop(int index) {
   absl::Duration failure_backoff = absl::ZeroDuration();
   while (!stop_.load()) {
     EnterGate(index);
-    if (stop_.load()) return;
+    if (stop_.load() || idle_.load()) return;
     codi::v1::LeaseRequest request;
     request.set_worker_id(options_.worker_id);
     request.set_max_conversations(1);
@@ -175,7 +175,13 @@ void WorkerRuntime::WorkLoop(int index) {
     if (response->leases().empty()) {
       // Idle: no job has work now or later (a job ends only when none of its
       // conversations is queued or leased, so none can come back).
-      if (options_.exit_when_idle && response->idle()) return;
+      if (options_.exit_when_idle && response->idle()) {
+        // No conversation is queued or leased, so none is in flight: the
+        // threads waiting at the gate end too.
+        idle_.store(true);
+        absl::MutexLock lock(&gate_mu_);
+        return;
+      }
       continue;  // the call waited for work up to lease_wait; ask again
     }
     for (const auto& lease : response->leases()) {

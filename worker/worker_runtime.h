@@ -94,6 +94,8 @@ class WorkerRuntime {
   WorkerOptions options_;
   WorkerCounters counters_;
   std::atomic<bool> stop_{false};
+  // exit_when_idle: a lease call said no work is left anywhere.
+  std::atomic<bool> idle_{false};
   absl::Mutex mu_;
   // Heartbeats go on after Stop() until the last conversation is done or
   // handed back, so a long drain does not let its leases expire.
