@@ -33,8 +33,10 @@ BIN = os.path.join(ROOT, "build", "bin")
 def start_sim(work, batch, latency_ms):
     out = open(os.path.join(work, f"sim{batch}.out"), "w+")
     proc = subprocess.Popen(
+        # Threads (connections served at once) well above what codi may open, so
+        # that the simulator never caps the client and /metrics always answers.
         [os.path.join(BIN, "codi-teacher-sim"), "--listen", "127.0.0.1:0", "--latency-ms",
-         str(latency_ms), "--max-batch", str(batch)],
+         str(latency_ms), "--max-batch", str(batch), "--threads", str(batch * 2 + 1400)],
         stdout=out, stderr=subprocess.DEVNULL)
     for _ in range(400):
         out.seek(0)
@@ -100,9 +102,12 @@ def run_utilisation(work, batch, latency_ms, seconds, turns=4):
                  "--progress-every", "1"],
                 stdout=subprocess.DEVNULL, stderr=err)
             while run.poll() is None and time.monotonic() - started < 20 * seconds + 120:
-                m = scrape(address)
-                samples.append((time.monotonic(), m.get("codi_sim_busy_slot_seconds_total", 0),
-                                m.get("codi_sim_requests_total", 0)))
+                try:
+                    m = scrape(address)
+                    samples.append((time.monotonic(), m.get("codi_sim_busy_slot_seconds_total", 0),
+                                    m.get("codi_sim_requests_total", 0)))
+                except OSError:
+                    pass  # a slow scrape loses one sample, not the run
                 time.sleep(0.25)
             if run.poll() is None:
                 run.kill()
