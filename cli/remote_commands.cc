@@ -14,6 +14,7 @@
 #include "common/base/flags.h"
 #include "common/service/grpc_status.h"
 #include "common/spec/job_spec_loader.h"
+#include "common/teacher/limiter_metrics.h"
 #include "coordinator/job_status.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/create_channel.h"
@@ -222,6 +223,10 @@ int WatchCommand(int argc, char** argv) {
   cmd.flags.Int("interval-ms", "", &interval_ms, "milliseconds between updates");
   cmd.flags.String("progress", "", &progress,
                    "auto (bar on a terminal, lines otherwise), bar or lines");
+  std::vector<std::string> worker_metrics;
+  cmd.flags.StringList("worker-metrics", &worker_metrics,
+                       "a worker's metrics URL, e.g. http://worker-0:9090/metrics (repeatable): "
+                       "its teacher limits join the progress line");
   if (int r = cmd.Parse(argc, argv, "watch"); r >= 0) return r;
   auto stub = Connect("watch", cmd.coordinator);
   if (stub == nullptr) return 2;
@@ -238,7 +243,16 @@ int WatchCommand(int argc, char** argv) {
   bool any = false;
   while (reader->Read(&status)) {
     any = true;
-    printer.Print(SnapshotOf(status), clock->Now());
+    ProgressSnapshot snapshot = SnapshotOf(status);
+    if (!worker_metrics.empty()) {
+      std::vector<LimiterState> states;
+      for (const std::string& url : worker_metrics) {
+        auto scraped = ScrapeLimiterStates(url, absl::Seconds(2));
+        if (scraped.ok()) states.insert(states.end(), scraped->begin(), scraped->end());
+      }
+      AddLimiterFigures(states, &snapshot);
+    }
+    printer.Print(snapshot, clock->Now());
   }
   grpc::Status rpc = reader->Finish();
   printer.Finish();

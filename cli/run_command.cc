@@ -18,6 +18,7 @@
 #include "coordinator/job_coordinator.h"
 #include "coordinator/job_status.h"
 #include "coordinator/progress_rates.h"
+#include "worker/concurrency_flags.h"
 #include "worker/teacher_factory.h"
 #include "worker/worker_runtime.h"
 
@@ -29,7 +30,7 @@ int RunCommand(int argc, char** argv) {
       "codi run JOB.yaml [--teacher URL]... [--state DIR] [--out DIR] [--concurrency N]");
   std::vector<std::string> teachers;
   std::string state_dir, out_dir, docs, progress = "auto", format = "jsonl";
-  int64_t concurrency = 32;
+  ConcurrencyFlags concurrency_flags;
   double progress_every = 10;
   bool fsync = false;
   flags.StringList("teacher", "CODI_TEACHER", &teachers,
@@ -38,7 +39,7 @@ int RunCommand(int argc, char** argv) {
   AddStateFlag(&flags, &state_dir, "default state/<job name>; rerun with the same one to resume");
   AddOutDirFlag(&flags, &out_dir, "default out/<job name>");
   flags.String("docs", "CODI_DOCS", &docs, "documents JSONL, overrides the job's documents.path");
-  flags.Int("concurrency", "CODI_CONCURRENCY", &concurrency, "conversations in flight at once");
+  concurrency_flags.Add(&flags);
   flags.String("format", "", &format, "export format: jsonl, brackets or chat");
   flags.String("progress", "", &progress,
                "auto (bar on a terminal, lines otherwise), bar, lines or none");
@@ -57,8 +58,8 @@ int RunCommand(int argc, char** argv) {
     std::cerr << "codi run: expected one job file (see --help)\n";
     return 2;
   }
-  if (concurrency < 1 || concurrency > 4096) {
-    std::cerr << "codi run: --concurrency must be between 1 and 4096\n";
+  if (absl::Status valid = concurrency_flags.Validate(); !valid.ok()) {
+    std::cerr << "codi run: " << valid.message() << "\n";
     return 2;
   }
   const std::optional<ExportFormat> export_format = ParseExportFormat(format);
@@ -133,11 +134,14 @@ int RunCommand(int argc, char** argv) {
 
   WorkerOptions worker_options;
   worker_options.worker_id = "local";
-  worker_options.concurrency = static_cast<int>(concurrency);
   worker_options.exit_when_idle = true;
   worker_options.clock = clock;
-  worker_options.make_teacher = [&teachers](const codi::v1::JobSpec& s) {
-    return MakeTeacherForJob(s, teachers);
+  auto limiters = std::make_shared<LimiterRegistry>(concurrency_flags.LimiterOptions(), clock);
+  const int replicas =
+      static_cast<int>(teachers.empty() ? spec.teacher().endpoints_size() : teachers.size());
+  concurrency_flags.Apply(replicas, limiters, &worker_options);
+  worker_options.make_teacher = [&teachers, limiters](const codi::v1::JobSpec& s) {
+    return MakeTeacherForJob(s, teachers, nullptr, limiters);
   };
   // The teacher settings are checked before any work starts.
   if (auto teacher = MakeTeacherForJob(spec, teachers); !teacher.ok()) {
@@ -158,7 +162,9 @@ int RunCommand(int argc, char** argv) {
     auto p = (*coordinator)->Progress(job_id);
     codi::v1::JobStatus status = p.ok() ? ToJobStatus(job_id, *p) : codi::v1::JobStatus();
     rates.Update(&status);
-    return SnapshotOf(status);
+    ProgressSnapshot s = SnapshotOf(status);
+    AddLimiterFigures(limiters->States(), &s);
+    return s;
   };
   snapshot();  // the baseline: the first line's rates are over its first interval
   // Prints every `every` until the run ends; the end wakes it at once.

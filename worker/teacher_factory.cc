@@ -7,7 +7,8 @@ namespace codi {
 
 absl::StatusOr<std::shared_ptr<TeacherClient>> MakeTeacherForJob(
     const codi::v1::JobSpec& spec, const std::vector<std::string>& override_endpoints,
-    std::function<void(const std::string&, AttemptOutcome, absl::Duration, bool)> on_attempt) {
+    std::function<void(const std::string&, AttemptOutcome, absl::Duration, bool)> on_attempt,
+    std::shared_ptr<LimiterRegistry> limiters) {
   const auto& t = spec.teacher();
   HttpTeacherOptions options;
   if (!override_endpoints.empty()) {
@@ -26,6 +27,7 @@ absl::StatusOr<std::shared_ptr<TeacherClient>> MakeTeacherForJob(
   options.backoff_base_ms = t.backoff_base_ms();
   options.backoff_max_ms = t.backoff_max_ms();
   options.on_attempt = std::move(on_attempt);
+  options.limiters = std::move(limiters);
   CODI_ASSIGN_OR_RETURN(auto client, MakeHttpTeacherClient(std::move(options)));
   return std::shared_ptr<TeacherClient>(std::move(client));
 }

@@ -16,6 +16,7 @@
 #include "common/service/metrics_server.h"
 #include "common/service/server_flags.h"
 #include "common/service/termination_signals.h"
+#include "worker/concurrency_flags.h"
 #include "worker/grpc_work_source.h"
 #include "worker/teacher_factory.h"
 #include "worker/worker_metrics.h"
@@ -27,12 +28,13 @@ int main(int argc, char** argv) {
   flags.AddUsage("codi-worker --coordinator HOST:PORT [--teacher URL]... [--concurrency N]");
   std::string coordinator = "127.0.0.1:7070", worker_id;
   std::vector<std::string> teachers;
-  int64_t concurrency = 32, heartbeat_ms = 10000, lease_wait_ms = 10000, shutdown_deadline_s = 60;
+  codi::ConcurrencyFlags concurrency_flags;
+  int64_t heartbeat_ms = 10000, lease_wait_ms = 10000, shutdown_deadline_s = 60;
   flags.String("coordinator", "CODI_COORDINATOR", &coordinator, "coordinator gRPC address");
   flags.StringList(
       "teacher", "CODI_TEACHER", &teachers,
       "OpenAI-compatible base URL (repeatable); overrides the jobs' teacher.endpoints");
-  flags.Int("concurrency", "CODI_CONCURRENCY", &concurrency, "conversations in flight at once");
+  concurrency_flags.Add(&flags);
   flags.String("worker-id", "CODI_WORKER_ID", &worker_id,
                "name in logs and leases (default host-pid)");
   flags.Int("heartbeat-ms", "CODI_HEARTBEAT_MS", &heartbeat_ms, "interval of lease heartbeats");
@@ -53,10 +55,13 @@ int main(int argc, char** argv) {
     std::cerr << "codi-worker: " << credentials.status().message() << "\n";
     return 2;
   }
-  if (concurrency < 1 || concurrency > 4096 || heartbeat_ms < 100 || lease_wait_ms < 100 ||
-      shutdown_deadline_s < 0) {
-    std::cerr << "codi-worker: --concurrency must be 1..4096, --heartbeat-ms >= 100, "
-                 "--lease-wait-ms >= 100, --shutdown-deadline-s >= 0\n";
+  if (absl::Status valid = concurrency_flags.Validate(); !valid.ok()) {
+    std::cerr << "codi-worker: " << valid.message() << "\n";
+    return 2;
+  }
+  if (heartbeat_ms < 100 || lease_wait_ms < 100 || shutdown_deadline_s < 0) {
+    std::cerr << "codi-worker: --heartbeat-ms must be >= 100, --lease-wait-ms >= 100, "
+                 "--shutdown-deadline-s >= 0\n";
     return 2;
   }
   if (worker_id.empty()) {
@@ -70,18 +75,22 @@ int main(int argc, char** argv) {
   codi::GrpcWorkSource source(coordinator, *credentials);
   codi::WorkerOptions options;
   options.worker_id = worker_id;
-  options.concurrency = static_cast<int>(concurrency);
+  auto limiters = std::make_shared<codi::LimiterRegistry>(concurrency_flags.LimiterOptions(),
+                                                          codi::RealClock());
+  concurrency_flags.Apply(static_cast<int>(teachers.size()), limiters, &options);
   options.exit_when_idle = false;
   options.lease_wait = absl::Milliseconds(lease_wait_ms);
   options.heartbeat_interval = absl::Milliseconds(heartbeat_ms);
   options.observer = &metrics;
-  options.make_teacher = [&teachers, &metrics](const codi::v1::JobSpec& spec) {
+  options.make_teacher = [&teachers, &metrics, limiters](const codi::v1::JobSpec& spec) {
     return codi::MakeTeacherForJob(
         spec, teachers,
-        [&metrics](const std::string& endpoint, codi::AttemptOutcome outcome,
-                   absl::Duration elapsed, bool will_retry) {
+        [&metrics, limiters](const std::string& endpoint, codi::AttemptOutcome outcome,
+                             absl::Duration elapsed, bool will_retry) {
           metrics.TeacherAttempt(endpoint, outcome, elapsed, will_retry);
-        });
+          metrics.LimiterStates(limiters->States());
+        },
+        limiters);
   };
   codi::WorkerRuntime runtime(&source, options);
   std::atomic<bool> stopping{false};
@@ -107,7 +116,8 @@ int main(int argc, char** argv) {
   codi::Log(codi::LogLevel::kInfo, "worker_started",
             {{"worker", worker_id},
              {"coordinator", coordinator},
-             {"concurrency", std::to_string(concurrency)}});
+             {"concurrency", concurrency_flags.Describe()},
+             {"max_in_flight", std::to_string(options.concurrency)}});
   absl::Status status = runtime.Run();
   const auto& c = runtime.counters();
   codi::Log(codi::LogLevel::kInfo, "worker_stopped",

@@ -70,7 +70,44 @@ WorkerMetrics::WorkerMetrics()
           BuildCounter()
               .Name("codi_worker_conversations_total")
               .Help("Conversations this worker ended, by outcome (done, failed, lost, released).")
-              .Register(*registry_)) {}
+              .Register(*registry_)),
+      limit_(BuildGauge()
+                 .Name("codi_teacher_concurrency_limit")
+                 .Help("Current concurrency limit per teacher replica (adaptive or fixed).")
+                 .Register(*registry_)),
+      unloaded_(BuildGauge()
+                    .Name("codi_teacher_unloaded_latency_seconds")
+                    .Help("Smallest recent round trip per replica: its latency without queueing.")
+                    .Register(*registry_)),
+      queue_(BuildGauge()
+                 .Name("codi_teacher_queue_estimate")
+                 .Help("Requests estimated to wait in the replica's queue rather than run "
+                       "(in_flight * (1 - unloaded / mean round trip)).")
+                 .Register(*registry_)),
+      teacher_in_flight_(BuildGauge()
+                             .Name("codi_teacher_in_flight_requests")
+                             .Help("Teacher requests holding a limiter slot, per replica.")
+                             .Register(*registry_)),
+      waiting_(BuildGauge()
+                   .Name("codi_teacher_waiting_requests")
+                   .Help("Teacher requests waiting for a limiter slot, per replica.")
+                   .Register(*registry_)),
+      recent_rtt_(BuildGauge()
+                      .Name("codi_teacher_recent_round_trip_seconds")
+                      .Help("Mean round trip of the limiter's last window, per replica.")
+                      .Register(*registry_)) {}
+
+void WorkerMetrics::LimiterStates(const std::vector<LimiterState>& states) {
+  for (const LimiterState& s : states) {
+    const prometheus::Labels labels = {{"endpoint", s.endpoint}};
+    limit_.Add(labels).Set(s.limit);
+    unloaded_.Add(labels).Set(absl::ToDoubleSeconds(s.unloaded));
+    queue_.Add(labels).Set(s.queue);
+    teacher_in_flight_.Add(labels).Set(s.in_flight);
+    waiting_.Add(labels).Set(s.waiting);
+    recent_rtt_.Add(labels).Set(absl::ToDoubleSeconds(s.recent_rtt));
+  }
+}
 
 void WorkerMetrics::TeacherAttempt(const std::string& endpoint, AttemptOutcome outcome,
                                    absl::Duration elapsed, bool will_retry) {

@@ -5,7 +5,9 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "common/teacher/concurrency_limiter.h"
 #include "common/teacher/teacher_stats.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
@@ -26,6 +28,9 @@ class WorkerMetrics : public WorkerObserver {
   void TeacherAttempt(const std::string& endpoint, AttemptOutcome outcome, absl::Duration elapsed,
                       bool will_retry);
 
+  // Sets the per-replica limiter gauges.
+  void LimiterStates(const std::vector<LimiterState>& states);
+
   void TurnFinished(absl::Duration elapsed, const codi::v1::Usage& usage) override;
   void TurnRegenerated(const std::string& reason) override;
   void ConversationEnded(const std::string& outcome) override;
@@ -44,6 +49,12 @@ class WorkerMetrics : public WorkerObserver {
   prometheus::Gauge& in_flight_;
   prometheus::Counter& turns_;
   prometheus::Family<prometheus::Counter>& conversations_;
+  prometheus::Family<prometheus::Gauge>& limit_;
+  prometheus::Family<prometheus::Gauge>& unloaded_;
+  prometheus::Family<prometheus::Gauge>& queue_;
+  prometheus::Family<prometheus::Gauge>& teacher_in_flight_;
+  prometheus::Family<prometheus::Gauge>& waiting_;
+  prometheus::Family<prometheus::Gauge>& recent_rtt_;
 };
 
 }  // namespace codi

@@ -1,8 +1,65 @@
 #include "worker/worker_runtime.h"
 
+#include <pthread.h>
+
 #include "common/base/logging.h"
 
 namespace codi {
+namespace {
+
+// Sanitizers need far larger stacks than the code itself.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
+}  // namespace
+
+// A joinable thread with the given stack size (0 or under a sanitizer: the
+// default), since std::thread cannot set one.
+class SmallStackThread {
+ public:
+  SmallStackThread(std::function<void()> body, size_t stack_bytes) : body_(std::move(body)) {
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    if (stack_bytes > 0 && !kSanitized) pthread_attr_setstacksize(&attr, stack_bytes);
+    started_ = pthread_create(&thread_, &attr, &SmallStackThread::Main, this) == 0;
+    pthread_attr_destroy(&attr);
+    if (!started_) {
+      // Out of threads or memory: run the body in a normal thread instead.
+      fallback_ = std::thread(body_);
+    }
+  }
+  SmallStackThread(const SmallStackThread&) = delete;
+  SmallStackThread& operator=(const SmallStackThread&) = delete;
+  ~SmallStackThread() { Join(); }
+
+  void Join() {
+    if (started_) {
+      pthread_join(thread_, nullptr);
+      started_ = false;
+    }
+    if (fallback_.joinable()) fallback_.join();
+  }
+
+ private:
+  static void* Main(void* self) {
+    static_cast<SmallStackThread*>(self)->body_();
+    return nullptr;
+  }
+
+  std::function<void()> body_;
+  pthread_t thread_{};
+  bool started_ = false;
+  std::thread fallback_;
+};
 
 WorkerRuntime::WorkerRuntime(WorkSource* source, WorkerOptions options)
     : source_(source), options_(std::move(options)) {}
@@ -15,6 +72,9 @@ WorkerRuntime::~WorkerRuntime() {
 
 void WorkerRuntime::Stop() {
   stop_.store(true);
+  {
+    MutexLock lock(&gate_mu_);  // threads waiting at the gate see stop_
+  }
   source_->CancelWaits();  // threads waiting for work return now
 }
 
@@ -54,9 +114,43 @@ absl::StatusOr<std::shared_ptr<const JobContext>> WorkerRuntime::ContextFor(
   return *ctx;
 }
 
-void WorkerRuntime::WorkLoop() {
+void WorkerRuntime::RefreshGate() {
+  const int target = std::min(options_.in_flight_target(), options_.concurrency);
+  if (gate_target_seen_.exchange(target) == target) return;
+  {
+    MutexLock lock(&gate_mu_);  // unlocking wakes the threads the new target admits
+    gate_target_ = gate_target_seen_.load();
+  }
+  SpawnUpTo(target);
+}
+
+void WorkerRuntime::EnterGate(int index) {
+  if (!options_.in_flight_target) return;
+  RefreshGate();
+  struct Admitted {
+    WorkerRuntime* self;
+    int index;
+    bool Open() const ABSL_NO_THREAD_SAFETY_ANALYSIS {  // evaluated with gate_mu_ held
+      return self->stop_.load() || self->idle_.load() || index < self->gate_target_;
+    }
+  } admitted{this, index};
+  while (true) {
+    {
+      MutexLock lock(&gate_mu_);
+      if (options_.clock->AwaitWithDeadline(&gate_mu_, absl::Condition(&admitted, &Admitted::Open),
+                                            options_.clock->Now() + absl::Seconds(2))) {
+        return;
+      }
+    }
+    RefreshGate();  // no conversation ended for a while: read the target here
+  }
+}
+
+void WorkerRuntime::WorkLoop(int index) {
   absl::Duration failure_backoff = absl::ZeroDuration();
   while (!stop_.load()) {
+    EnterGate(index);
+    if (stop_.load() || idle_.load()) return;
     codi::v1::LeaseRequest request;
     request.set_worker_id(options_.worker_id);
     request.set_max_conversations(1);
@@ -81,7 +175,13 @@ void WorkerRuntime::WorkLoop() {
     if (response->leases().empty()) {
       // Idle: no job has work now or later (a job ends only when none of its
       // conversations is queued or leased, so none can come back).
-      if (options_.exit_when_idle && response->idle()) return;
+      if (options_.exit_when_idle && response->idle()) {
+        // No conversation is queued or leased, so none is in flight: the
+        // threads waiting at the gate end too.
+        idle_.store(true);
+        MutexLock lock(&gate_mu_);
+        return;
+      }
       continue;  // the call waited for work up to lease_wait; ask again
     }
     for (const auto& lease : response->leases()) {
@@ -168,12 +268,34 @@ void WorkerRuntime::HeartbeatLoop() {
   }
 }
 
+void WorkerRuntime::SpawnUpTo(int count) {
+  MutexLock lock(&threads_mu_);
+  count = std::min(count, options_.concurrency);
+  while (static_cast<int>(threads_.size()) < count && !stop_.load()) {
+    const int index = static_cast<int>(threads_.size());
+    threads_.push_back(std::make_unique<SmallStackThread>([this, index] { WorkLoop(index); },
+                                                          options_.thread_stack_bytes));
+  }
+}
+
 absl::Status WorkerRuntime::Run() {
-  std::vector<std::thread> threads;
-  threads.reserve(options_.concurrency);
-  for (int i = 0; i < options_.concurrency; ++i) threads.emplace_back([this] { WorkLoop(); });
+  // With a target, threads start as it grows (RefreshGate), so a small
+  // teacher never costs thousands of idle threads.
+  SpawnUpTo(options_.in_flight_target
+                ? std::max(1, std::min(options_.in_flight_target(), options_.concurrency))
+                : options_.concurrency);
   std::thread heartbeat([this] { HeartbeatLoop(); });
-  for (auto& t : threads) t.join();
+  // A thread may start another until it ends, so the list is read again
+  // after each join; it ends once every started thread has been joined.
+  for (size_t i = 0;; ++i) {
+    SmallStackThread* thread = nullptr;
+    {
+      MutexLock lock(&threads_mu_);
+      if (i >= threads_.size()) break;
+      thread = threads_[i].get();
+    }
+    thread->Join();
+  }
   stop_.store(true);
   {
     MutexLock lock(&mu_);

@@ -23,9 +23,20 @@
 
 namespace codi {
 
+class SmallStackThread;  // worker_runtime.cc
+
 struct WorkerOptions {
   std::string worker_id = "worker";
+  // The most conversations in flight at once (one thread each).
   int concurrency = 16;
+  // When set, conversations in flight are kept at or below its value too
+  // (re-read as conversations end and at least every quarter second): the
+  // teacher limiters' InFlightTarget(), so that conversations follow the
+  // limits without leasing work that would only wait for a slot.
+  std::function<int()> in_flight_target;
+  // Stack of each conversation thread: small, so that thousands fit in a
+  // few hundred MiB of address space (only touched pages are resident).
+  size_t thread_stack_bytes = 256 * 1024;
   // Return from Run() once the source says no job has work left (codi run).
   bool exit_when_idle = false;
   // How long one Lease call may wait for work to appear (LeaseRequest.wait_ms).
@@ -70,7 +81,12 @@ class WorkerRuntime {
   const WorkerCounters& counters() const { return counters_; }
 
  private:
-  void WorkLoop();
+  void WorkLoop(int index);
+  // Waits until thread `index` may lease (under the in-flight target) or stop.
+  void EnterGate(int index);
+  void RefreshGate();
+  // Starts work threads until `count` (at most `concurrency`) exist.
+  void SpawnUpTo(int count);
   void HeartbeatLoop();
   absl::StatusOr<std::shared_ptr<const JobContext>> ContextFor(const std::string& job_id);
 
@@ -78,6 +94,8 @@ class WorkerRuntime {
   WorkerOptions options_;
   WorkerCounters counters_;
   std::atomic<bool> stop_{false};
+  // exit_when_idle: a lease call said no work is left anywhere.
+  std::atomic<bool> idle_{false};
   Mutex mu_;
   // Heartbeats go on after Stop() until the last conversation is done or
   // handed back, so a long drain does not let its leases expire.
@@ -88,6 +106,14 @@ class WorkerRuntime {
   absl::flat_hash_map<std::string, std::pair<codi::v1::ConversationKey, uint64_t>> held_
       ABSL_GUARDED_BY(mu_);
   absl::Status fatal_ ABSL_GUARDED_BY(mu_);
+  // With an in_flight_target, thread i leases only while i < gate_target_.
+  // Threads re-read the target between conversations; it changes rarely, so
+  // waiters are woken (and their cheap conditions checked) rarely.
+  Mutex gate_mu_;
+  int gate_target_ ABSL_GUARDED_BY(gate_mu_) = 0;
+  std::atomic<int> gate_target_seen_{-1};
+  Mutex threads_mu_;
+  std::vector<std::unique_ptr<SmallStackThread>> threads_ ABSL_GUARDED_BY(threads_mu_);
 };
 
 }  // namespace codi

@@ -47,12 +47,30 @@ struct Endpoint {
   const std::string base;
   const std::string chat_path;
   CircuitBreaker breaker;
+  ConcurrencyLimiter* limiter = nullptr;  // owned by the client's LimiterRegistry
 
   Mutex pool_mu;
   // httplib::Client is not safe for concurrent requests: each one is used by
   // one request at a time, taken from and given back to this free list.
   std::vector<std::unique_ptr<httplib::Client>> idle ABSL_GUARDED_BY(pool_mu);
 };
+
+// What an attempt's outcome says about the replica's load.
+LimiterSample LimiterSampleOf(AttemptOutcome outcome, const absl::Status& status) {
+  switch (outcome) {
+    case AttemptOutcome::kOk:
+      return LimiterSample::kOk;
+    case AttemptOutcome::kHttp429:
+    case AttemptOutcome::kTimeout:
+      return LimiterSample::kDropped;
+    case AttemptOutcome::kHttp5xx:
+      // 503 is "overloaded"; other 5xx are faults, not load.
+      return TeacherFailureReason(status) == "http_503" ? LimiterSample::kDropped
+                                                        : LimiterSample::kIgnored;
+    default:
+      return LimiterSample::kIgnored;
+  }
+}
 
 // How one HTTP attempt ended.
 struct Attempt {
@@ -122,6 +140,10 @@ class HttpTeacherClient::Impl {
   // `clock` paces backoff waits and drives the circuit breakers.
   Impl(HttpTeacherOptions options, Clock* clock, std::vector<std::unique_ptr<Endpoint>> endpoints)
       : options_(std::move(options)), clock_(clock), endpoints_(std::move(endpoints)) {
+    limiters_ = options_.limiters != nullptr
+                    ? options_.limiters
+                    : std::make_shared<LimiterRegistry>(options_.limiter, clock_);
+    for (const auto& endpoint : endpoints_) endpoint->limiter = &limiters_->For(endpoint->base);
     rng_.seed(options_.random_seed != 0
                   ? options_.random_seed
                   : (uint64_t{std::random_device{}()} << 32) ^ std::random_device{}());
@@ -147,14 +169,27 @@ class HttpTeacherClient::Impl {
       if (attempt > 1) clock_->SleepFor(BackoffWait(attempt - 2, retry_after));
       const auto [index, probe] = Choose(start);
       Endpoint& endpoint = *endpoints_[index];
+      const LimiterSlot slot =
+          endpoint.limiter->Acquire(clock_->Now() + absl::Milliseconds(options_.read_timeout_ms));
       const absl::Time sent = clock_->Now();
-      Attempt result = SendOnce(endpoint, body, headers);
+      Attempt result =
+          slot ? SendOnce(endpoint, body, headers)
+               : Failure(AttemptOutcome::kTimeout, absl::StatusCode::kDeadlineExceeded,
+                         "queue_timeout",
+                         absl::StrCat("no free slot within ", options_.read_timeout_ms, " ms"),
+                         endpoint);
+      const absl::Duration elapsed = clock_->Now() - sent;
+      endpoint.limiter->Release(slot, LimiterSampleOf(result.outcome, result.status), elapsed);
       const bool retryable = IsRetryable(result.outcome);
       if (options_.on_attempt) {
-        options_.on_attempt(endpoint.base, result.outcome, clock_->Now() - sent,
+        options_.on_attempt(endpoint.base, result.outcome, elapsed,
                             retryable && attempt < options_.max_attempts);
       }
-      if (retryable) {
+      if (!slot) {
+        // Our own queue was full: nothing is known about the replica, but a
+        // half-open probe that never went out must not hold the circuit.
+        if (probe) endpoint.breaker.RecordFailure(clock_->Now(), probe);
+      } else if (retryable) {
         endpoint.breaker.RecordFailure(clock_->Now(), probe);
       } else {
         endpoint.breaker.RecordSuccess();
@@ -199,6 +234,8 @@ class HttpTeacherClient::Impl {
     }
     return out;
   }
+
+  const std::shared_ptr<LimiterRegistry>& limiters() const { return limiters_; }
 
   std::vector<std::string> endpoint_bases() const {
     std::vector<std::string> out;
@@ -387,6 +424,7 @@ class HttpTeacherClient::Impl {
   const HttpTeacherOptions options_;
   Clock* clock_;
   const std::vector<std::unique_ptr<Endpoint>> endpoints_;
+  std::shared_ptr<LimiterRegistry> limiters_;
 
   Mutex rng_mu_;
   std::mt19937_64 rng_ ABSL_GUARDED_BY(rng_mu_);
@@ -410,6 +448,10 @@ absl::StatusOr<CompletionResult> HttpTeacherClient::Complete(const CompletionReq
 TeacherStats HttpTeacherClient::Stats() const { return impl_->Stats(); }
 
 std::vector<std::string> HttpTeacherClient::endpoints() const { return impl_->endpoint_bases(); }
+
+const std::shared_ptr<LimiterRegistry>& HttpTeacherClient::limiters() const {
+  return impl_->limiters();
+}
 
 absl::StatusOr<std::unique_ptr<HttpTeacherClient>> MakeHttpTeacherClient(HttpTeacherOptions options,
                                                                          Clock* clock) {

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/base/clock.h"
+#include "common/teacher/concurrency_limiter.h"
 #include "common/teacher/teacher_client.h"
 #include "common/teacher/teacher_stats.h"
 
@@ -32,6 +33,11 @@ struct HttpTeacherOptions {
   uint32_t breaker_open_ms = 30000;  // how long it stays out of rotation before a probe
   bool verify_tls = true;            // https only
   uint64_t random_seed = 0;          // for jitter (0: from std::random_device)
+  // The per-replica concurrency limiters (see concurrency_limiter.h), shared
+  // by the process's clients; null: the client makes its own with
+  // `limiter` options (adaptive, 1..1024, by default).
+  std::shared_ptr<LimiterRegistry> limiters;
+  ConcurrencyLimiterOptions limiter;
   // Called after every HTTP attempt (from the calling thread; must be
   // thread-safe and quick): the endpoint's base URL, the outcome, how long
   // the attempt took, and whether another attempt follows. For metrics.
@@ -49,6 +55,11 @@ struct HttpTeacherOptions {
 // cache), else to the next admitted one; a retry starts from the endpoint after
 // the one that failed. When every circuit is open, the endpoint that reopens
 // soonest is used rather than failing.
+//
+// Concurrency: each replica has a limiter (adaptive by default); an attempt
+// first waits for a slot there, at most read_timeout_ms (a wait that runs out
+// is a retryable "queue_timeout" that does not count against the replica's
+// circuit). 429, 5xx and timeouts cut the limit; round trips drive it.
 //
 // Retries (with full-jitter exponential backoff, Retry-After honoured up to
 // 60 s): 429, 5xx, connect failures, timeouts, resets, malformed bodies.
@@ -69,6 +80,9 @@ class HttpTeacherClient : public TeacherClient {
 
   // The normalised base URLs, in configuration order.
   std::vector<std::string> endpoints() const;
+
+  // The limiters this client uses (possibly shared with other clients).
+  const std::shared_ptr<LimiterRegistry>& limiters() const;
 
  private:
   std::unique_ptr<Impl> impl_;
