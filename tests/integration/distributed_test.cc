@@ -235,8 +235,10 @@ TEST(Distributed, SurvivesWorkerAndCoordinatorSigkillsWithEveryConversationExact
   EXPECT_NE(out.find("chaos succeeded"), std::string::npos) << out;
 
   out = cluster.Codi(
-      {"export", "chaos", "--coordinator", cluster.address(), "--out", dir.File("export")}, &code,
-      120);
+      {"export", "chaos", "--coordinator", cluster.address(), "--out", dir.File("export"),
+       // Every conversation counted: dedup (on by default) is tested in dedup_test.cc.
+       "--dedup", "off"},
+      &code, 120);
   ASSERT_EQ(code, 0) << out;
   int lines = 0;
   auto conversations = ReadExport(dir.File("export"), &lines);
@@ -248,9 +250,9 @@ TEST(Distributed, SurvivesWorkerAndCoordinatorSigkillsWithEveryConversationExact
     for (size_t i = 0; i < 4; ++i) EXPECT_EQ(c["turns"][i + 1]["link"], c["graph"][i]);
   }
   // Exporting again gives the same bytes.
-  out = cluster.Codi(
-      {"export", "chaos", "--coordinator", cluster.address(), "--out", dir.File("export2")}, &code,
-      120);
+  out = cluster.Codi({"export", "chaos", "--coordinator", cluster.address(), "--out",
+                      dir.File("export2"), "--dedup", "off"},
+                     &code, 120);
   ASSERT_EQ(code, 0) << out;
   for (const auto& entry : std::filesystem::directory_iterator(dir.File("export"))) {
     EXPECT_EQ(ReadFile(entry.path().string()),
@@ -306,8 +308,9 @@ TEST(Distributed, RunsAJobWhoseDocumentsAreStreamedFromTheClient) {
   EXPECT_NE(out.find("conversations"), std::string::npos) << out;
   EXPECT_NE(out.find("conv/s"), std::string::npos) << out;
   EXPECT_NE(out.find(job + " succeeded"), std::string::npos) << out;
-  out = cluster.Codi(
-      {"export", job, "--coordinator", cluster.address(), "--out", dir.File("export")}, &code);
+  out = cluster.Codi({"export", job, "--coordinator", cluster.address(), "--out",
+                      dir.File("export"), "--dedup", "off"},
+                     &code);
   ASSERT_EQ(code, 0) << out;
   int lines = 0;
   auto conversations = ReadExport(dir.File("export"), &lines);

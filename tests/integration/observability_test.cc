@@ -264,8 +264,9 @@ TEST(Observability, AWorkerGivenSigtermMidJobExitsZeroWithoutLosingOrRepeatingAT
                dir.File("worker-b.out"), dir.File("worker-b.err")));
   ASSERT_EQ(s.Watch(job), 0);
   std::string out, err;
+  // --dedup off: every conversation counted (dedup is tested in dedup_test.cc).
   ASSERT_EQ(RunToCompletion({kBin + "/codi", "export", job, "--coordinator", s.coordinator_address,
-                             "--out", dir.File("export")},
+                             "--out", dir.File("export"), "--dedup", "off"},
                             60, &out, &err),
             0)
       << err;

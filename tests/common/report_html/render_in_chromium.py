@@ -275,8 +275,12 @@ def main():
                 if f'<section id="{section}">' not in dom:
                     fail(f"{page}: section {section} missing from the DOM")
             if wants_curve:
-                points = dom.count('<circle class="point"')
-                if '<section id="eval-per-turn">' not in dom or points != 12:
+                # Count the points of the eval's section only: other line charts
+                # (the quality signals by turn index) have points too.
+                start = dom.find('<section id="eval-per-turn">')
+                section = dom[start:dom.find("</section>", start)] if start >= 0 else ""
+                points = section.count('<circle class="point"')
+                if not section or points != 12:
                     fail(f"{page}: the eval's per-turn curve is missing ({points} points)")
             errors = console_errors(log)
             if errors:
