@@ -5,11 +5,13 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <fstream>
 #include <functional>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/base/status_macros.h"
 #include "common/format/document_jsonl.h"
 
 namespace codi {
@@ -108,6 +110,19 @@ absl::StatusOr<ImportStats> DocumentImportSink::Commit() {
     return absl::ErrnoToStatus(error, out_path_ + ": cannot rename the finished import into place");
   }
   return stats_;
+}
+
+absl::StatusOr<ImportStats> ImportFile(const std::string& in_path, const std::string& out_path,
+                                       ImportStreamFn import) {
+  std::ifstream in(in_path, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) return absl::NotFoundError(in_path + ": no such file");
+    return absl::ErrnoToStatus(errno, in_path + ": cannot open");
+  }
+  CODI_ASSIGN_OR_RETURN(std::unique_ptr<DocumentImportSink> sink,
+                        DocumentImportSink::Create(out_path));
+  CODI_RETURN_IF_ERROR(import(in, in_path, *sink));
+  return sink->Commit();
 }
 
 }  // namespace codi

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <istream>
 #include <memory>
 #include <string>
 
@@ -60,5 +61,15 @@ class DocumentImportSink {
   absl::flat_hash_map<std::string, Written> written_;  // by id
   ImportStats stats_;
 };
+
+// What every importer's file form does: opens `in_path` (errors name it),
+// streams it through `import` (the importer's stream form, given the stream,
+// the name to use in errors and the sink) into a sink writing `out_path`, and
+// commits the sink.
+using ImportStreamFn = absl::Status (*)(std::istream& in, const std::string& source_name,
+                                        DocumentImportSink& sink);
+[[nodiscard]] absl::StatusOr<ImportStats> ImportFile(const std::string& in_path,
+                                                     const std::string& out_path,
+                                                     ImportStreamFn import);
 
 }  // namespace codi

@@ -233,15 +233,7 @@ absl::Status ImportQuacStream(std::istream& in, const std::string& source_name,
 }
 
 absl::StatusOr<ImportStats> ImportQuac(const std::string& in_path, const std::string& out_path) {
-  std::ifstream in(in_path, std::ios::binary);
-  if (!in) {
-    if (errno == ENOENT) return absl::NotFoundError(in_path + ": no such file");
-    return absl::ErrnoToStatus(errno, in_path + ": cannot open");
-  }
-  CODI_ASSIGN_OR_RETURN(std::unique_ptr<DocumentImportSink> sink,
-                        DocumentImportSink::Create(out_path));
-  CODI_RETURN_IF_ERROR(ImportQuacStream(in, in_path, *sink));
-  return sink->Commit();
+  return ImportFile(in_path, out_path, ImportQuacStream);
 }
 
 }  // namespace codi
