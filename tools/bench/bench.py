@@ -11,6 +11,8 @@ Runs, on this machine and on loopback, with the binaries in build/bin:
   cpu       CPU microseconds per turn of `codi run`, of each `codi-worker` and of the
             `codi-coordinator` (per turn report), beside tools/bench/python_client.py,
             all against one latency-0 simulator in the same run
+  inflight  peak RSS of `codi run` holding 4,096 conversations in flight against a
+            4,096-slot teacher at 2 s latency
   million   N conversations (default 1,000,000) of 2 turns, distributed, latency-0
             simulator: wall time, coordinator RSS every 10%, state directory size, a
             coordinator SIGKILL at about 50% (time until leases are served again), and
@@ -19,7 +21,7 @@ Runs, on this machine and on loopback, with the binaries in build/bin:
 Prints a Markdown table per section and, with --write, replaces the block between
 `<!-- bench:begin -->` and `<!-- bench:end -->` in docs/benchmarks.md with them.
 
-Usage: tools/bench/bench.py [--sections util,replicas,cpu] [--scale 1.0]
+Usage: tools/bench/bench.py [--sections util,replicas,cpu,inflight] [--scale 1.0]
                             [--million N] [--write docs/benchmarks.md]
 Standard library only. Every process it starts binds to 127.0.0.1 on a free port
 and is killed when the harness exits.
@@ -116,8 +118,10 @@ def sim_metrics(addr):
     """The simulator's counters that the harness reads, from /metrics."""
     with urllib.request.urlopen(f"http://{addr}/metrics", timeout=10) as reply:
         text = reply.read().decode()
-    out = {"ok": 0.0, "busy": 0.0}
+    out = {"ok": 0.0, "busy": 0.0, "running": 0.0}
     for line in text.splitlines():
+        if line.startswith("codi_sim_running_requests"):
+            out["running"] = float(line.split()[-1])
         if line.startswith('codi_sim_requests_total{outcome="ok"}'):
             out["ok"] = float(line.split()[-1])
         elif line.startswith("codi_sim_busy_slot_seconds_total"):
@@ -208,7 +212,8 @@ def sampled_run(args, procs, job, sims, name, turns_total, extra=()):
     every 0.25 s until it exits. Returns samples per sim and the run's wall/CPU."""
     work = procs.work
     argv = [os.path.join(args.bin, "codi"), "run", job, "--state", os.path.join(work, name + ".state"),
-            "--out", os.path.join(work, name + ".out.d"), "--progress", "none", *extra]
+            "--out", os.path.join(work, name + ".out.d"), "--progress", "lines",
+            "--progress-every", "2", *extra]
     for addr in sims:
         argv += ["--teacher", f"http://{addr}/v1"]
     samples = {addr: [] for addr in sims}
@@ -229,11 +234,17 @@ def sampled_run(args, procs, job, sims, name, turns_total, extra=()):
     return samples, time.monotonic() - start
 
 
+def last_limit(log_path):
+    """The adaptive limit on the last progress line of a `codi run` log."""
+    limits = re.findall(r"limit (\d+)", open(log_path, errors="replace").read())
+    return int(limits[-1]) if limits else None
+
+
 def section_util(args, procs, rows):
     docs = os.path.join(ROOT, "examples", "qa", "docs.jsonl")
     ndocs = sum(1 for _ in open(docs))
     table = ["| teacher (max batch, 1 s latency) | conversations × turns | utilisation 10–90% | "
-             "p50 turn latency / unloaded | wall s |", "|---|---|---|---|---|"]
+             "p50 turn latency / unloaded | limit at the end | wall s |", "|---|---|---|---|---|---|"]
     for max_batch in (32, 256, 1024):
         turns = 6
         conversations = max(ndocs, int(args.scale * 7 * max_batch))
@@ -252,8 +263,9 @@ def section_util(args, procs, rows):
         steady = [e["ms"] for e in entries[n // 10: n * 9 // 10] if "ms" in e]
         unloaded = min((e["ms"] for e in entries if "ms" in e), default=float("nan"))
         p50 = percentile(steady, 0.5)
+        limit = last_limit(os.path.join(procs.work, f"util{max_batch}.log"))
         table.append(f"| {max_batch} | {conversations} × {turns} | **{util:.1%}** | "
-                     f"{p50:.0f} ms / {unloaded:.0f} ms = {p50 / unloaded:.2f}x | {wall:.1f} |")
+                     f"{p50:.0f} ms / {unloaded:.0f} ms = {p50 / unloaded:.2f}x | {limit} | {wall:.1f} |")
         procs.stop(sim)
         print(table[-1], flush=True)
     rows.append(("Utilisation with default flags", table))
@@ -296,6 +308,39 @@ def section_replicas(args, procs, rows):
     table.append(f"\n{conversations} conversations of {turns} turns over 4 replicas in {wall:.1f} s.")
     print("\n".join(table), flush=True)
     rows.append(("Four replicas", table))
+
+
+def section_inflight(args, procs, rows):
+    """Peak RSS of `codi run` holding 4,096 conversations in flight."""
+    inflight, turns = 4096, 2
+    docs = write_synthetic_docs(os.path.join(procs.work, "inflight-docs.jsonl"), inflight // 4)
+    job = write_job(procs.work, "inflight", docs, 8, turns)  # 8,192 conversations
+    sim, addr = procs.start("sim-inflight", [os.path.join(args.bin, "codi-teacher-sim"),
+                                             "--listen", "127.0.0.1:0", "--latency-ms", "2000",
+                                             "--max-batch", str(inflight)])
+    work = procs.work
+    argv = [os.path.join(args.bin, "codi"), "run", job, "--state", os.path.join(work, "inflight.state"),
+            "--out", os.path.join(work, "inflight.out.d"), "--progress", "none",
+            "--teacher", f"http://{addr}/v1", "--concurrency", str(inflight)]
+    log = open(os.path.join(work, "inflight.log"), "w")
+    start = time.monotonic()
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+    peak_running = 0.0
+    while proc.poll() is None and time.monotonic() - start < args.timeout_s:
+        peak_running = max(peak_running, sim_metrics(addr)["running"])
+        time.sleep(0.25)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"bench: inflight: codi run failed; see {log.name}")
+    wall = time.monotonic() - start
+    table = ["| in flight | conversations × turns | peak requests at the teacher | codi run peak RSS | "
+             "CPU µs per turn | wall s |", "|---|---|---|---|---|---|",
+             f"| {inflight} (`--concurrency {inflight}`, teacher max batch {inflight}, 2 s) | "
+             f"{2 * inflight} × {turns} | {peak_running:.0f} | **{usage.ru_maxrss / 1024:.0f} MiB** | "
+             f"{(usage.ru_utime + usage.ru_stime) * 1e6 / (2 * inflight * turns):.0f} | {wall:.1f} |"]
+    procs.stop(sim)
+    print("\n".join(table), flush=True)
+    rows.append(("Thousands in flight", table))
 
 
 def wait_job(args, coord, job_id, on_poll=None, timeout=None):
@@ -482,8 +527,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog=__doc__.split("\n\n", 1)[1])
-    parser.add_argument("--sections", default="util,replicas,cpu",
-                        help="comma-separated: util, replicas, cpu, million")
+    parser.add_argument("--sections", default="util,replicas,cpu,inflight",
+                        help="comma-separated: util, replicas, cpu, inflight, million")
     parser.add_argument("--scale", type=float, default=1.0, help="job sizes (1.0: about 45 s a teacher)")
     parser.add_argument("--million", type=int, default=1_000_000, help="conversations of the million run")
     parser.add_argument("--million-timeout-s", type=float, default=7200)
@@ -496,7 +541,7 @@ def main():
         if not os.access(os.path.join(args.bin, b), os.X_OK):
             sys.exit(f"bench: {args.bin}/{b} missing: build first (cmake --build build)")
     sections = {"util": section_util, "replicas": section_replicas, "cpu": section_cpu,
-                "million": section_million}
+                "inflight": section_inflight, "million": section_million}
     chosen = [s.strip() for s in args.sections.split(",") if s.strip()]
     for s in chosen:
         if s not in sections:

@@ -539,7 +539,7 @@ TeacherSim::Counters TeacherSim::counters() const { return impl_->counters(); }
 
 int64_t TeacherSim::ThreadsFor(const Options& options) {
   if (options.threads > 0) return options.threads;
-  return options.max_batch + std::max<int64_t>(64, options.max_batch / 4);
+  return 2 * options.max_batch + 1024;
 }
 
 }  // namespace codi

@@ -76,7 +76,9 @@ class TeacherSim {
   };
 
   // The HTTP threads `options` asks for: options.threads, or when 0,
-  // max_batch + max(64, max_batch / 4).
+  // 2 * max_batch + 1024: more connections than an adaptive client
+  // opens (up to 1.25 x its limit per replica, the limit at most 1,024), so the
+  // simulator never caps a benchmark and /metrics always gets a thread.
   static int64_t ThreadsFor(const Options& options);
 
   // Checks ranges: rates in [0,1], max_batch/threads/block_tokens >= 1,

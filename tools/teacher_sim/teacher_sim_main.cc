@@ -35,8 +35,8 @@ int Main(int argc, char** argv) {
   flags.Int("max-batch", &o.max_batch,
             "requests generated at once (vLLM's max_num_seqs); the rest queue");
   flags.Int("threads", &o.threads,
-            "HTTP worker threads, i.e. connections served at once (0: --max-batch plus "
-            "max(64, max-batch/4), so the simulator never caps a client below its batch)");
+            "HTTP worker threads, i.e. connections served at once (0: 2 x --max-batch plus "
+            "1024, so the simulator never caps a client, adaptive ones included)");
   flags.Int("block-tokens", &o.block_tokens, "prefix-cache block size in tokens");
   flags.Int("cache-blocks", &o.cache_blocks,
             "prefix-cache capacity in blocks (LRU); 0 disables the cache");

@@ -498,9 +498,9 @@ TEST(TeacherSimOptions, ThreadsDefaultToTheBatchPlusHeadroom) {
   TeacherSim::Options o;
   EXPECT_EQ(o.threads, 0);
   o.max_batch = 32;
-  EXPECT_EQ(TeacherSim::ThreadsFor(o), 32 + 64);
+  EXPECT_EQ(TeacherSim::ThreadsFor(o), 2 * 32 + 1024);
   o.max_batch = 1024;
-  EXPECT_EQ(TeacherSim::ThreadsFor(o), 1024 + 256);
+  EXPECT_EQ(TeacherSim::ThreadsFor(o), 2 * 1024 + 1024);
   o.threads = 10;
   EXPECT_EQ(TeacherSim::ThreadsFor(o), 10);
   EXPECT_TRUE(TeacherSim::Validate(o).ok());
