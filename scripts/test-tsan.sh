@@ -30,5 +30,5 @@ export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:sup
 # the dynamic linker resolved to the test binary's instantiation; the Memory
 # variants of the KvStore tests still run (the store is also exercised by the
 # coordinator and integration tests, whose processes TSan does check).
-skip='KvStoreTest\..*/RocksDb|^RocksDbStore\.'
+skip='/RocksDb$|^RocksDbStore\.'
 cd "$dir" && ctest --output-on-failure --timeout 1800 -E "$skip" "$@"
