@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/base/closest_name.h"
+#include "common/base/utf8.h"
 #include "common/method/phenomena.h"
 #include "common/method/prompt_template.h"
 #include "common/spec/job_defaults.h"
@@ -27,7 +28,11 @@ Problem At(std::string path, std::string message) {
   return SpecProblem{std::move(path), std::move(message)};
 }
 
-std::string Quoted(const std::string& name) { return absl::StrCat("'", name, "'"); }
+// Names come from the spec (or a client's binary JobSpec): control characters
+// are escaped so that an error stays on one line (found by fuzz_spec_loader).
+std::string Quoted(const std::string& name) {
+  return absl::StrCat("'", EscapeControlCharacters(name), "'");
+}
 
 // " (did you mean 'x'?)" when a candidate is close to `name`, else `otherwise`.
 std::string Suggestion(const std::string& name, const std::vector<std::string>& candidates,

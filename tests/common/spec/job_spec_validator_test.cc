@@ -65,6 +65,16 @@ TEST(ValidateJobSpec, ReportsThePathAndTheProblemOfTheFirstFinding) {
   EXPECT_FALSE(FindSpecProblem(BaseWith("graph { length { n: 2 } }")).has_value());
 }
 
+// A binary JobSpec from a client can carry any bytes in a name; the error that
+// quotes it stays on one line (a finding of fuzz_spec_loader).
+TEST(ValidateJobSpec, QuotesANameWithControlCharactersOnOneLine) {
+  JobSpec spec = BaseWith("");
+  spec.set_name("l\n\"x\"");
+  const std::string problem = Problem(spec);
+  EXPECT_EQ(problem.find('\n'), std::string::npos) << problem;
+  EXPECT_NE(problem.find("job name 'l\\n\"x\"'"), std::string::npos) << problem;
+}
+
 TEST(ValidateJobSpec, AllowsADeadEndThatOnlyEndsConversations) {
   // answer has no `next`, but with n = 2 it is only ever the last turn.
   const char* spec = R"pb(
