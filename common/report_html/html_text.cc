@@ -92,7 +92,8 @@ std::string FormatNumber(double value) {
   if (value == std::round(value) && std::fabs(value) < 1e15) {
     return absl::StrFormat("%.0f", value);
   }
-  std::string s = absl::StrFormat(std::fabs(value) >= 1000 ? "%.1f" : "%.4f", value);
+  std::string s =
+      std::fabs(value) >= 1000 ? absl::StrFormat("%.1f", value) : absl::StrFormat("%.4f", value);
   while (!s.empty() && s.back() == '0') s.pop_back();
   if (!s.empty() && s.back() == '.') s.pop_back();
   if (s == "-0") s = "0";
