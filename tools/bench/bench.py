@@ -326,10 +326,16 @@ def section_inflight(args, procs, rows):
     start = time.monotonic()
     proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
     peak_running = 0.0
-    while proc.poll() is None and time.monotonic() - start < args.timeout_s:
+    while True:  # wait4 with WNOHANG, not poll(): poll() would reap the child and its rusage
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid == proc.pid:
+            break
+        if time.monotonic() - start > args.timeout_s:
+            proc.kill()
+            sys.exit(f"bench: inflight: codi run did not finish in {args.timeout_s} s")
         peak_running = max(peak_running, sim_metrics(addr)["running"])
         time.sleep(0.25)
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"bench: inflight: codi run failed; see {log.name}")
     wall = time.monotonic() - start
