@@ -121,7 +121,7 @@ void WorkerRuntime::RefreshGate() {
     MutexLock lock(&gate_mu_);  // unlocking wakes the threads the new target admits
     gate_target_ = gate_target_seen_.load();
   }
-  SpawnUpTo(target);
+  SpawnUpTo(target + 1);  // and one waiting at the gate, to watch the target
 }
 
 void WorkerRuntime::EnterGate(int index) {
@@ -135,10 +135,15 @@ void WorkerRuntime::EnterGate(int index) {
     }
   } admitted{this, index};
   while (true) {
+    // The first thread beyond the target reads it every 100 ms, so a limit
+    // that grows is followed within a round trip even while no conversation
+    // ends (the first seconds of a job); the others only every 2 s.
+    const absl::Duration poll =
+        index == gate_target_seen_.load() ? absl::Milliseconds(100) : absl::Seconds(2);
     {
       MutexLock lock(&gate_mu_);
       if (options_.clock->AwaitWithDeadline(&gate_mu_, absl::Condition(&admitted, &Admitted::Open),
-                                            options_.clock->Now() + absl::Seconds(2))) {
+                                            options_.clock->Now() + poll)) {
         return;
       }
     }
@@ -282,7 +287,7 @@ absl::Status WorkerRuntime::Run() {
   // With a target, threads start as it grows (RefreshGate), so a small
   // teacher never costs thousands of idle threads.
   SpawnUpTo(options_.in_flight_target
-                ? std::max(1, std::min(options_.in_flight_target(), options_.concurrency))
+                ? std::max(1, std::min(options_.in_flight_target(), options_.concurrency)) + 1
                 : options_.concurrency);
   std::thread heartbeat([this] { HeartbeatLoop(); });
   // A thread may start another until it ends, so the list is read again

@@ -12,8 +12,18 @@ namespace {
 
 // A limit cut on a 429/503/timeout keeps this share.
 constexpr double kDropFactor = 0.75;
-// A latency cut never goes below this share of the limit in one window.
-constexpr double kMaxLatencyCut = 0.5;
+// A latency cut never goes below this share of the limit in one window: half
+// in slow start (which may overshoot the knee by a doubling), a quarter after
+// (the probe overshoots by at most a quarter; a replica that really shrank is
+// followed in a few windows, a false alarm from a busy client host costs less).
+constexpr double kMaxSlowStartCut = 0.5;
+constexpr double kMaxLatencyCut = 0.75;
+// Latency noise (the client's own scheduling, a loaded host) inflates round
+// trips by a few percent at any load, which at hundreds in flight reads as a
+// queue of dozens. So the queue must also exceed these shares of the requests
+// in flight before it holds the limit (grow) or cuts it (cut).
+constexpr double kGrowShare = 0.02;
+constexpr double kCutShare = 0.05;
 // Windows whose minima make up the unloaded latency: long enough to remember
 // the unloaded round trip through minutes of steady, slightly queued load.
 constexpr size_t kNoLoadWindows = 100;
@@ -118,6 +128,7 @@ void ConcurrencyLimiter::Update(const LimiterSlot& slot, LimiterSample sample, a
     const absl::Duration spacing = std::max(Unloaded(), kMinWindow);
     if (now - last_drop_cut_ >= spacing) {
       last_drop_cut_ = now;
+      growth_streak_ = 0;
       SetLimit(limit_ * kDropFactor);
       StartWindow(now);
     } else {
@@ -185,15 +196,29 @@ void ConcurrencyLimiter::CloseWindow(absl::Time now) {
 void ConcurrencyLimiter::Decide(double in_flight, bool app_limited) {
   if (app_limited) return;
   const double alpha = Alpha(limit_);
-  if (queue_ > Beta(limit_)) {
+  if (queue_ > std::max(Beta(limit_), kCutShare * in_flight)) {
     // Queueing: go to the capacity the replica shows (what runs rather than
     // waits) plus a small standing queue that keeps its batch full.
+    const double floor = limit_ * (slow_start_ ? kMaxSlowStartCut : kMaxLatencyCut);
     slow_start_ = false;
-    SetLimit(std::max(in_flight - queue_ + alpha, limit_ * kMaxLatencyCut));
-  } else if (queue_ < alpha) {
-    SetLimit(slow_start_ ? limit_ * 2 : limit_ + std::max(1.0, Log10Limit(limit_)));
+    growth_streak_ = 0;
+    SetLimit(std::max(in_flight - queue_ + alpha, floor));
+  } else if (queue_ < std::max(alpha, kGrowShare * in_flight)) {
+    if (slow_start_) {
+      SetLimit(limit_ * 2);
+      return;
+    }
+    // Probe upward: log10(limit) per window at first, doubling with every
+    // window in a row that still shows no queue (at most a quarter of the
+    // limit), so a limit cut far below the knee (a burst of timeouts, a
+    // noisy host) climbs back in a few windows, while one near the knee,
+    // where windows alternate between growing and holding, creeps.
+    const double step = std::ldexp(std::max(1.0, Log10Limit(limit_)), std::min(growth_streak_, 16));
+    ++growth_streak_;
+    SetLimit(limit_ + std::min(step, std::max(1.0, limit_ / 4)));
   } else {
     slow_start_ = false;  // at the knee: from now on probe upward slowly
+    growth_streak_ = 0;
   }
 }
 

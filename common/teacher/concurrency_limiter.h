@@ -15,12 +15,16 @@
 //       queue = in_flight * (1 - unloaded / mean_rtt),
 //     i.e. how many of the requests in flight are waiting rather than running;
 //   - queue below alpha (3 * log10(limit), at most a tenth of the limit, at
-//     least 1): grow. Until the first
-//     sign of queueing the limit doubles per window (slow start, so a 1,024
-//     sequence teacher is found in a few round trips); afterwards it grows by
-//     log10(limit) per window (slow probing upward);
-//   - queue above beta (twice alpha): cut straight to the
-//     estimated capacity (in_flight - queue) plus alpha, at most halving;
+//     least 1; and at least 2% of the requests in flight, since a few percent
+//     of latency noise reads as dozens queued at hundreds in flight): grow.
+//     Until the first sign of queueing the limit doubles per window (slow
+//     start, so a 1,024 sequence teacher is found in a few round trips);
+//     afterwards it grows by log10(limit) per window, doubling the step with
+//     each window in a row that grew (at most a quarter of the limit), so it
+//     creeps near the knee and climbs back fast after a cut far below it;
+//   - queue above beta (twice alpha, and at least 5% of the requests in
+//     flight): cut straight to the estimated capacity (in_flight - queue)
+//     plus alpha, at most halving in slow start and at most a quarter after;
 //   - a 429, 503 or timeout cuts multiplicatively (x kDropFactor), at most
 //     once per unloaded round trip so a burst of failures is one cut;
 //   - a window whose peak in-flight stayed below half the limit is
@@ -132,6 +136,8 @@ class ConcurrencyLimiter {
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   std::deque<std::shared_ptr<Waiter>> waiters_ ABSL_GUARDED_BY(mu_);
   bool slow_start_ ABSL_GUARDED_BY(mu_) = true;
+  // Windows in a row that grew the limit after slow start (the probe's pace).
+  int growth_streak_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t drops_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time last_drop_cut_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   double queue_ ABSL_GUARDED_BY(mu_) = 0;

@@ -245,7 +245,7 @@ def section_util(args, procs, rows):
     ndocs = sum(1 for _ in open(docs))
     table = ["| teacher (max batch, 1 s latency) | conversations × turns | utilisation 10–90% | "
              "p50 turn latency / unloaded | limit at the end | wall s |", "|---|---|---|---|---|---|"]
-    for max_batch in (32, 256, 1024):
+    for max_batch in (int(b) for b in args.max_batches.split(",")):
         turns = 6
         conversations = max(ndocs, int(args.scale * 7 * max_batch))
         samples_per_doc = -(-conversations // ndocs)
@@ -256,7 +256,7 @@ def section_util(args, procs, rows):
             "--latency-ms", "1000", "--max-batch", str(max_batch), "--request-log", log])
         job = write_job(procs.work, f"util{max_batch}", docs, samples_per_doc, turns)
         samples, wall = sampled_run(args, procs, job, [addr], f"util{max_batch}",
-                                    conversations * turns)
+                                    conversations * turns, extra=args.codi_arg)
         util = util_window(samples[addr], conversations * turns, max_batch)
         entries = [e for e in read_request_log(log) if e.get("status") == 200]
         n = len(entries)
@@ -536,6 +536,10 @@ def main():
     parser.add_argument("--sections", default="util,replicas,cpu,inflight",
                         help="comma-separated: util, replicas, cpu, inflight, million")
     parser.add_argument("--scale", type=float, default=1.0, help="job sizes (1.0: about 45 s a teacher)")
+    parser.add_argument("--max-batches", default="32,256,1024",
+                        help="the util section's teachers (max batch of each)")
+    parser.add_argument("--codi-arg", action="append", default=[],
+                        help="an extra argument for `codi run` in the util section (repeatable)")
     parser.add_argument("--million", type=int, default=1_000_000, help="conversations of the million run")
     parser.add_argument("--million-timeout-s", type=float, default=7200)
     parser.add_argument("--timeout-s", type=float, default=900, help="limit for each other job")

@@ -42,6 +42,9 @@ class SimulatedReplica {
     return rtts;
   }
 
+  // Every request sent from now on takes `extra` longer (a noisy host).
+  void set_extra(absl::Duration extra) { extra_ = extra; }
+
   // Answers every request still in flight.
   void Drain(ConcurrencyLimiter& limiter) {
     for (; !pending_.empty(); pending_.pop()) {
@@ -63,12 +66,13 @@ class SimulatedReplica {
     const absl::Time now = clock_->Now();
     const absl::Time free_at = slot_free_at_.top();
     slot_free_at_.pop();
-    const absl::Time ends = std::max(now, free_at) + latency_;
+    const absl::Time ends = std::max(now, free_at) + latency_ + extra_;
     slot_free_at_.push(ends);
     pending_.push({now, ends, slot});
   }
 
   const absl::Duration latency_;
+  absl::Duration extra_;
   FakeClock* clock_;
   std::priority_queue<absl::Time, std::vector<absl::Time>, std::greater<>> slot_free_at_;
   std::priority_queue<Request, std::vector<Request>, std::greater<>> pending_;
@@ -117,6 +121,41 @@ TEST(ConcurrencyLimiterTest, GrowsToALargeReplicaQuickly) {
   EXPECT_GE(limiter.limit(), 1000);
   // Slow start doubles per round trip: 16 -> 1,024 within a few seconds.
   EXPECT_LE(clock.Now() - start, absl::Seconds(20));
+}
+
+TEST(ConcurrencyLimiterTest, ABriefLatencyBumpOnTheClientDoesNotCutALargeLimit) {
+  FakeClock clock;
+  ConcurrencyLimiter limiter("http://a/v1", {}, &clock);
+  SimulatedReplica replica(1024, absl::Seconds(1), &clock);
+  replica.Run(limiter, 8000);
+  ASSERT_GE(limiter.limit(), 1000);
+  // Two seconds of round trips 4% slower (the client's host was busy): at
+  // 1,024 in flight that reads as a queue of about 40, yet nothing queued at
+  // the replica, which still has room for all of them.
+  replica.set_extra(absl::Milliseconds(40));
+  replica.Run(limiter, 2000);
+  replica.set_extra(absl::ZeroDuration());
+  replica.Run(limiter, 4000);
+  EXPECT_GE(limiter.limit(), 1000);
+}
+
+TEST(ConcurrencyLimiterTest, ClimbsBackQuicklyAfterACutFarBelowTheKnee) {
+  FakeClock clock;
+  ConcurrencyLimiter limiter("http://a/v1", {.initial_limit = 533}, &clock);
+  Once(limiter, clock, LimiterSample::kOk, absl::Seconds(1));  // unloaded: 1 s
+  clock.Advance(absl::Seconds(2));
+  // A burst of timeouts (a network blip) cuts to 400 and ends slow start.
+  Once(limiter, clock, LimiterSample::kDropped, absl::Seconds(1));
+  ASSERT_EQ(limiter.limit(), 399);
+  SimulatedReplica replica(1024, absl::Seconds(1), &clock);
+  const absl::Time start = clock.Now();
+  while (limiter.limit() < 1000 && clock.Now() - start < absl::Seconds(120)) {
+    replica.Run(limiter, 500);
+  }
+  // log10(limit) per window alone would need about 230 windows (minutes);
+  // the doubling probe gets there in about ten.
+  EXPECT_GE(limiter.limit(), 1000);
+  EXPECT_LE(clock.Now() - start, absl::Seconds(40));
 }
 
 TEST(ConcurrencyLimiterTest, FindsTheKneeAgainWhenTheReplicaShrinks) {
