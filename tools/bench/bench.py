@@ -485,8 +485,10 @@ def section_million(args, procs, rows):
     peak = max(rss_mib(proc.pid, "VmHWM"), killed.get("peak_before", 0))
     state_size = dir_mib(state)
     export_dir = os.path.join(procs.work, "million-export")
+    export_start = time.monotonic()
     subprocess.run([os.path.join(args.bin, "codi"), "export", job_id, "--coordinator", coord, "--out",
-                    export_dir], check=True, capture_output=True, timeout=args.million_timeout_s)
+                    export_dir, "--dedup", "off"], check=True, capture_output=True, timeout=args.million_timeout_s)
+    export_s = time.monotonic() - export_start
     keys, lines = set(), 0
     for name in os.listdir(export_dir):
         if not name.endswith(".jsonl"):
@@ -505,24 +507,40 @@ def section_million(args, procs, rows):
              f"| state directory | {state_size:.0f} MiB |",
              f"| coordinator SIGKILL at | {killed.get('at', 'n/a')} conversations |",
              f"| progress again after restart | {killed.get('resume_s', float('nan')):.1f} s |",
-             f"| exported lines / distinct conversations | {lines} / {len(keys)} |"]
+             f"| `codi export` (from the coordinator, --dedup off) | {export_s:.0f} s |",
+             f"| exported lines / distinct conversations | {lines} / {len(keys)} "
+             f"({'every one exactly once' if lines == len(keys) == n else 'NOT exactly once'}) |"]
     print("\n".join(table), flush=True)
     rows.append(("A million conversations, distributed", table))
 
 
 def write_docs(path, rows, args):
-    block = ["<!-- bench:begin -->",
-             f"Measured {datetime.date.today()} with `tools/bench/bench.py "
-             f"--sections {args.sections} --scale {args.scale}"
-             + (f" --million {args.million}" if "million" in args.sections else "") + "`"
-             f" (commit {subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout.strip()}).", ""]
-    for title, table in rows:
-        block += [f"### {title}", "", *table, ""]
-    block.append("<!-- bench:end -->")
+    """Replaces, in the block between the bench markers of `path`, the
+    subsections this run measured (by title); the others stay as they were."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    command = (f"tools/bench/bench.py --sections {args.sections} --scale {args.scale}"
+               + (f" --million {args.million}" if "million" in args.sections else ""))
     text = open(path).read() if os.path.exists(path) else ""
-    if "<!-- bench:begin -->" in text:
-        text = re.sub(r"<!-- bench:begin -->.*?<!-- bench:end -->", lambda _: "\n".join(block), text,
-                      flags=re.S)
+    m = re.search(r"<!-- bench:begin -->(.*?)<!-- bench:end -->", text, flags=re.S)
+    old = m.group(1) if m else ""
+    # Existing subsections, in order: title -> body lines.
+    subsections, order = {}, []
+    for part in re.split(r"^### ", old, flags=re.M)[1:]:
+        title, _, body = part.partition("\n")
+        subsections[title.strip()] = body.strip("\n")
+        order.append(title.strip())
+    for title, table in rows:
+        if title not in subsections:
+            order.append(title)
+        subsections[title] = "\n".join(
+            [f"Measured {datetime.date.today()} with `{command}` (commit {commit}).", "", *table])
+    block = ["<!-- bench:begin -->", ""]
+    for title in order:
+        block += [f"### {title}", "", subsections[title], ""]
+    block.append("<!-- bench:end -->")
+    if m:
+        text = text[:m.start()] + "\n".join(block) + text[m.end():]
     else:
         text += "\n## The harness: tools/bench/bench.py\n\n" + "\n".join(block) + "\n"
     with open(path, "w") as f:
