@@ -24,6 +24,12 @@ constexpr double kMaxLatencyCut = 0.75;
 // in flight before it holds the limit (grow) or cuts it (cut).
 constexpr double kGrowShare = 0.02;
 constexpr double kCutShare = 0.05;
+// Round trips this much above the unloaded one are still "unloaded": thread
+// wake-ups and the loopback stack vary by about that much, which against a
+// sub-millisecond teacher (a cache, a simulator) would otherwise read as a
+// queue and pin the limit at 1-3. Against an LLM (hundreds of ms and up) it
+// changes nothing.
+constexpr absl::Duration kRttNoise = absl::Milliseconds(1);
 // Windows whose minima make up the unloaded latency: long enough to remember
 // the unloaded round trip through minutes of steady, slightly queued load.
 constexpr size_t kNoLoadWindows = 100;
@@ -181,7 +187,9 @@ void ConcurrencyLimiter::CloseWindow(absl::Time now) {
   const bool app_limited = window_peak_in_flight_ * 2 < static_cast<int>(limit_);
   StartWindow(now);
 
-  queue_ = mean_rtt > 0 ? std::max(0.0, in_flight * (1 - unloaded / mean_rtt)) : 0;
+  // A round trip within kRttNoise of the unloaded one is not queueing.
+  const double queued = mean_rtt - unloaded - absl::ToDoubleSeconds(kRttNoise);
+  queue_ = mean_rtt > 0 ? std::max(0.0, in_flight * queued / mean_rtt) : 0;
   const double before = limit_;
   Decide(in_flight, app_limited);
   Log(LogLevel::kDebug, "limiter_window",

@@ -12,8 +12,10 @@
 //     when the last of those is back, so it sees the effect of the decision
 //     and nothing from before it. Then the queue at the replica is estimated by Little's law from
 //     those requests' round trips and the in-flight count each was sent with:
-//       queue = in_flight * (1 - unloaded / mean_rtt),
-//     i.e. how many of the requests in flight are waiting rather than running;
+//       queue = in_flight * (mean_rtt - unloaded - 1 ms) / mean_rtt,
+//     i.e. how many of the requests in flight are waiting rather than running
+//     (the millisecond is host noise: a sub-millisecond teacher is not
+//     throttled to one request by scheduling jitter);
 //   - queue below alpha (3 * log10(limit), at most a tenth of the limit, at
 //     least 1; and at least 2% of the requests in flight, since a few percent
 //     of latency noise reads as dozens queued at hundreds in flight): grow.
