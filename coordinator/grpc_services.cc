@@ -13,6 +13,9 @@
 namespace codi {
 namespace {
 
+// Ended jobs whose reports GetReport keeps (a few KiB each).
+constexpr size_t kCachedReports = 16;
+
 template <typename T>
 grpc::Status Respond(const absl::StatusOr<T>& result, T* response) {
   if (!result.ok()) return ToGrpcStatus(result.status());
@@ -152,10 +155,30 @@ grpc::Status CoordinatorServiceImpl::StreamConversations(
 grpc::Status CoordinatorServiceImpl::GetReport(grpc::ServerContext*,
                                                const codi::v1::JobRef* request,
                                                codi::v1::ReportResponse* response) {
+  // An ended job's report only changes if its counts do (a resumed job).
+  auto progress = coordinator_->Progress(request->job_id());
+  if (!progress.ok()) return ToGrpcStatus(progress.status());
+  const bool ended = progress->state != codi::v1::JOB_STATE_RUNNING &&
+                     progress->state != codi::v1::JOB_STATE_UNSPECIFIED;
+  const std::string version = absl::StrCat(progress->state, "/", progress->done, "/",
+                                           progress->failed, "/", progress->turns);
+  if (ended) {
+    MutexLock lock(&mu_);
+    if (auto it = reports_.find(request->job_id());
+        it != reports_.end() && it->second.version == version) {
+      *response = it->second.response;
+      return grpc::Status::OK;
+    }
+  }
   auto report = BuildJobReport(*store_, request->job_id());
   if (!report.ok()) return ToGrpcStatus(report.status());
   response->set_report_json(report->dump(2));
   response->set_report_text(FormatJobReport(*report));
+  if (ended) {
+    MutexLock lock(&mu_);
+    if (reports_.size() >= kCachedReports) reports_.erase(reports_.begin());
+    reports_[request->job_id()] = {version, *response};
+  }
   return grpc::Status::OK;
 }
 

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "codi/v1/service.grpc.pb.h"
 #include "common/base/clock.h"
 #include "common/base/mutex.h"
@@ -52,6 +53,13 @@ class CoordinatorServiceImpl final : public codi::v1::CoordinatorService::Servic
   Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   size_t watches_ ABSL_GUARDED_BY(mu_) = 0;
+  // Reports of ended jobs (a pass over every conversation: minutes at a
+  // million), kept while the job's counts are what they were built from.
+  struct CachedReport {
+    std::string version;  // state and counts of the job when it was built
+    codi::v1::ReportResponse response;
+  };
+  absl::flat_hash_map<std::string, CachedReport> reports_ ABSL_GUARDED_BY(mu_);
 };
 
 class WorkServiceImpl final : public codi::v1::WorkService::Service {

@@ -484,10 +484,22 @@ def section_million(args, procs, rows):
     proc = state_box["coord_proc"]
     peak = max(rss_mib(proc.pid, "VmHWM"), killed.get("peak_before", 0))
     state_size = dir_mib(state)
+    # The job report (one pass over every conversation); the coordinator keeps
+    # it for the export's dataset card.
+    report_start = time.monotonic()
+    reported = subprocess.run([os.path.join(args.bin, "codi"), "report", job_id, "--coordinator", coord,
+                               "--timeout-s", "3600"], capture_output=True, text=True,
+                              timeout=args.million_timeout_s)
+    if reported.returncode != 0:
+        sys.exit(f"bench: million: codi report failed ({reported.returncode}):\n{reported.stderr[-2000:]}")
+    report_s = time.monotonic() - report_start
     export_dir = os.path.join(procs.work, "million-export")
     export_start = time.monotonic()
-    subprocess.run([os.path.join(args.bin, "codi"), "export", job_id, "--coordinator", coord, "--out",
-                    export_dir, "--dedup", "off"], check=True, capture_output=True, timeout=args.million_timeout_s)
+    exported = subprocess.run([os.path.join(args.bin, "codi"), "export", job_id, "--coordinator", coord, "--out",
+                    export_dir, "--dedup", "off"], capture_output=True, text=True,
+                   timeout=args.million_timeout_s)
+    if exported.returncode != 0:
+        sys.exit(f"bench: million: codi export failed ({exported.returncode}):\n{exported.stderr[-2000:]}")
     export_s = time.monotonic() - export_start
     keys, lines = set(), 0
     for name in os.listdir(export_dir):
@@ -507,6 +519,7 @@ def section_million(args, procs, rows):
              f"| state directory | {state_size:.0f} MiB |",
              f"| coordinator SIGKILL at | {killed.get('at', 'n/a')} conversations |",
              f"| progress again after restart | {killed.get('resume_s', float('nan')):.1f} s |",
+             f"| `codi report` (a pass over every conversation) | {report_s:.0f} s |",
              f"| `codi export` (from the coordinator, --dedup off) | {export_s:.0f} s |",
              f"| exported lines / distinct conversations | {lines} / {len(keys)} "
              f"({'every one exactly once' if lines == len(keys) == n else 'NOT exactly once'}) |"]
