@@ -230,37 +230,92 @@ absl::Status StateStore::ScanResults(
   auto job = GetJob(job_id);
   if (!job.ok()) return job.status();
   if (!job->has_value()) return absl::NotFoundError("unknown job " + job_id);
+  // Finished conversations are read in chunks: their records in key order,
+  // then their turns in ONE forward scan from the chunk's first key (a
+  // RocksDB iterator per conversation costs a seek through every level:
+  // minutes at a million conversations).
+  struct Pending {
+    ConversationId id;
+    std::string key;
+    codi::v1::ConversationRecord rec;
+    std::optional<codi::v1::Conversation> stored;  // assembled by older versions
+    std::vector<codi::v1::Turn> turns;
+  };
+  constexpr size_t kChunk = 512;
+  std::vector<Pending> chunk;
+  chunk.reserve(kChunk);
   // Consecutive conversations share their document (key order is doc_id, sample).
   std::optional<codi::v1::Document> doc;
   absl::Status error;
+  bool stopped = false;
+  auto flush = [&]() -> bool {
+    std::vector<Pending*> need;
+    for (Pending& p : chunk) {
+      if (!p.stored.has_value() && p.rec.turns_done() > 0) need.push_back(&p);
+    }
+    if (!need.empty()) {
+      size_t j = 0;
+      absl::Status scanned = turns_.Scan(
+          JobKey(job_id), need.front()->key, [&](std::string_view key, const codi::v1::Turn& turn) {
+            // Past conversation j (or it has all its turns): on to the next.
+            while (j < need.size() && (need[j]->turns.size() >= need[j]->rec.turns_done() ||
+                                       (!key.starts_with(need[j]->key) && key > need[j]->key))) {
+              ++j;
+            }
+            if (j == need.size()) return false;
+            if (key.starts_with(need[j]->key)) need[j]->turns.push_back(turn);
+            return true;  // else: a turn of a conversation not in the chunk
+          });
+      if (!scanned.ok()) {
+        error = scanned;
+        return false;
+      }
+    }
+    for (Pending& p : chunk) {
+      if (p.stored.has_value()) {
+        if (!visit(*p.stored)) return false;
+        continue;
+      }
+      if (p.turns.size() != p.rec.turns_done()) {
+        error = absl::DataLossError(absl::StrCat(
+            "turns: conversation ", p.id.job_id, "/", p.id.doc_id, "/", p.id.sample, " has ",
+            p.turns.size(), " checkpointed turns, expected ", p.rec.turns_done()));
+        return false;
+      }
+      if (!doc.has_value() || doc->id() != p.id.doc_id) {
+        auto read = GetDocument(job_id, p.id.doc_id);
+        if (!read.ok() || !read->has_value()) {
+          error = read.ok() ? absl::DataLossError(absl::StrCat("documents: ", job_id, "/",
+                                                               p.id.doc_id, " is missing"))
+                            : read.status();
+          return false;
+        }
+        doc = **std::move(read);
+      }
+      if (!visit(Assemble(**job, *doc, p.id, p.rec, std::move(p.turns)))) return false;
+    }
+    chunk.clear();
+    return true;
+  };
   absl::Status status = ScanConversations(
       job_id, [&](const ConversationId& id, const codi::v1::ConversationRecord& rec) {
         if (rec.state() != codi::v1::CONVERSATION_STATE_DONE) return true;
+        Pending p{.id = id, .key = ConversationKey(id), .rec = rec};
         // State written before the turns were kept holds the assembled result.
-        auto stored = results_.Get(ConversationKey(id));
+        auto stored = results_.Get(p.key);
         if (!stored.ok()) {
           error = stored.status();
           return false;
         }
-        if (stored->has_value()) return visit(**stored);
-        if (!doc.has_value() || doc->id() != id.doc_id) {
-          auto read = GetDocument(job_id, id.doc_id);
-          if (!read.ok() || !read->has_value()) {
-            error = read.ok() ? absl::DataLossError(absl::StrCat("documents: ", job_id, "/",
-                                                                 id.doc_id, " is missing"))
-                              : read.status();
-            return false;
-          }
-          doc = **std::move(read);
-        }
-        auto turns = GetTurns(id, rec.turns_done());
-        if (!turns.ok()) {
-          error = turns.status();
-          return false;
-        }
-        return visit(Assemble(**job, *doc, id, rec, *std::move(turns)));
+        p.stored = *std::move(stored);
+        chunk.push_back(std::move(p));
+        if (chunk.size() < kChunk) return true;
+        stopped = !flush();
+        return !stopped;
       });
   if (!status.ok()) return status;
+  if (!error.ok() || stopped) return error;
+  flush();
   return error;
 }
 

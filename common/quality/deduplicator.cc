@@ -10,6 +10,13 @@ namespace codi {
 namespace {
 
 constexpr size_t kInitialSlots = 1024;
+// Kept texts one band value (an LSH bucket) holds at most. Templated text (a
+// simulator's, a form letter's) shares band values by the hundred thousand;
+// unbounded, every offer would compare against all of them (quadratic: a
+// million such conversations took over ten minutes). A near-duplicate shares
+// several bands with what it duplicates, and a full bucket already holds
+// texts alike enough to share that band, so the cap costs little recall.
+constexpr int kMaxBandBucket = 32;
 
 }  // namespace
 
@@ -101,7 +108,9 @@ DedupVerdict Deduplicator::Offer(std::string_view key, std::string_view text) {
     // The most similar kept text among the candidates of every band.
     double best = -1;
     uint32_t best_index = 0;
+    full_bands_.assign(lsh_.bands, false);
     for (int band = 0; band < lsh_.bands; ++band) {
+      int in_bucket = 0;
       const Table& table = band_tables_[band];
       const size_t mask = table.slots.size() - 1;
       const uint16_t* rows = sig.data() + band * lsh_.rows;
@@ -112,6 +121,7 @@ DedupVerdict Deduplicator::Offer(std::string_view key, std::string_view text) {
         if (std::memcmp(other + band * lsh_.rows, rows, sizeof(uint16_t) * lsh_.rows) != 0) {
           continue;
         }
+        if (++in_bucket >= kMaxBandBucket) full_bands_[band] = true;
         MinHashSignature kept;
         std::memcpy(kept.data(), other, sizeof(kept));
         const double similarity = EstimateJaccard(sig, kept);
@@ -135,6 +145,7 @@ DedupVerdict Deduplicator::Offer(std::string_view key, std::string_view text) {
   if (options_.mode == DedupMode::kNear) {
     signatures_.insert(signatures_.end(), sig.begin(), sig.end());
     for (int band = 0; band < lsh_.bands; ++band) {
+      if (full_bands_[band]) continue;
       Insert(&band_tables_[band], index, BandHash(sig.data(), band),
              [&](uint32_t i) { return BandHash(SignatureOf(i), band); });
     }

@@ -100,6 +100,7 @@ class Deduplicator {
   std::vector<uint16_t> signatures_;   // near mode: kMinHashes per kept index
   Table exact_table_;
   std::vector<Table> band_tables_;  // near mode: one per band
+  std::vector<bool> full_bands_;    // Offer's scratch: bands whose bucket is full
 };
 
 }  // namespace codi

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "common/spec/job_defaults.h"
 #include "common/storage/key_codec.h"
 #include "gtest/gtest.h"
@@ -159,6 +160,71 @@ TEST(StateStoreTest, ExportAssemblesDoneConversationsAndReadsOlderResultRows) {
   EXPECT_EQ(exported[0].turns(2).weight(), 1.0);  // AGENT
   EXPECT_EQ(exported[1].doc_id(), "e");
   EXPECT_EQ(exported[1].turns(0).text(), "from the results table");
+}
+
+TEST(StateStoreTest, ExportReadsTurnsInChunksAcrossManyConversations) {
+  auto kv = NewMemoryStore(StateStore::Tables());
+  StateStore store(kv.get(), false);
+  codi::v1::JobRecord job;
+  job.set_job_id("job");
+  *job.mutable_spec() = WithDefaults(testing::AskAnswerJob("job", /*length=*/2));
+  ASSERT_TRUE(store.PutJob(job).ok());
+  // 1,300 conversations over 13 documents (more than two chunks): every
+  // seventh unfinished with a turn checkpointed, every fifth finished with
+  // a stale third turn (a retried attempt's) beyond its two.
+  WriteBatch batch;
+  int expected = 0;
+  for (int d = 0; d < 13; ++d) {
+    codi::v1::Document doc;
+    doc.set_id("doc" + std::to_string(d));
+    doc.set_title("T" + std::to_string(d));
+    doc.set_text("Body.");
+    store.AddDocument(batch, "job", doc);
+    for (uint32_t sample = 0; sample < 100; ++sample) {
+      const ConversationId id{"job", doc.id(), sample};
+      const int n = d * 100 + static_cast<int>(sample);
+      const bool finished = n % 7 != 0;
+      const uint32_t stored_turns = finished ? (n % 5 == 0 ? 3 : 2) : 1;
+      for (uint32_t i = 0; i < stored_turns; ++i) {
+        codi::v1::Turn turn;
+        turn.set_role(i % 2 == 0 ? "USER" : "AGENT");
+        turn.set_text(absl::StrCat("c", n, " t", i));
+        store.AddTurn(batch, id, i, turn);
+      }
+      codi::v1::ConversationRecord rec = Record(finished ? 2 : 1);
+      if (finished) {
+        rec.set_state(codi::v1::CONVERSATION_STATE_DONE);
+        rec.add_graph("ask");
+        rec.add_graph("answer");
+        ++expected;
+      }
+      store.AddConversation(batch, id, rec);
+    }
+  }
+  ASSERT_TRUE(store.Commit(std::move(batch), "test").ok());
+
+  std::vector<codi::v1::Conversation> exported;
+  ASSERT_TRUE(store
+                  .ScanResults("job",
+                               [&](const codi::v1::Conversation& c) {
+                                 exported.push_back(c);
+                                 return true;
+                               })
+                  .ok());
+  ASSERT_EQ(static_cast<int>(exported.size()), expected);
+  for (const auto& c : exported) {
+    const int n = std::stoi(c.doc_id().substr(3)) * 100 + static_cast<int>(c.sample());
+    ASSERT_NE(n % 7, 0) << c.doc_id() << "/" << c.sample();
+    ASSERT_EQ(c.turns_size(), 3) << n;  // CONTEXT and two turns, never the stale third
+    EXPECT_EQ(c.turns(0).text(), "T" + c.doc_id().substr(3) + "\n\nBody.");
+    EXPECT_EQ(c.turns(1).text(), absl::StrCat("c", n, " t0"));
+    EXPECT_EQ(c.turns(2).text(), absl::StrCat("c", n, " t1"));
+  }
+  // A visitor that stops ends the scan there.
+  int seen = 0;
+  ASSERT_TRUE(
+      store.ScanResults("job", [&](const codi::v1::Conversation&) { return ++seen < 600; }).ok());
+  EXPECT_EQ(seen, 600);
 }
 
 }  // namespace
