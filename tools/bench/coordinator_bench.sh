@@ -63,7 +63,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 WORKER_PIDS=()
 for i in $(seq 1 "$WORKERS"); do
   "$BIN/codi-worker" --coordinator "$COORD" --teacher "http://$SIM/v1" --concurrency "$CONCURRENCY" \
-    --lease-wait-ms 1000 --log-level warning >/dev/null 2>"$WORK/worker$i.err" &
+    --lease-wait-ms 1000 ${WORKER_ARGS:-} --log-level warning >/dev/null 2>"$WORK/worker$i.err" &
   PIDS+=($!)
   WORKER_PIDS+=($!)
 done
