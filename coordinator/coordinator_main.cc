@@ -142,12 +142,6 @@ int main(int argc, char** argv) {
   builder.RegisterService(&client_service);
   builder.RegisterService(&work_service);
   builder.SetMaxReceiveMessageSize(static_cast<int>(max_message_bytes));
-  // gRPC's synchronous server starts a thread whenever its last idle poller
-  // takes a call and ends one whenever more than MAX_POLLERS are idle: with
-  // the default of 2, a busy coordinator (leases waiting for work, reports
-  // waiting on their group commit) started and ended a thread every few
-  // calls. Keep enough idle threads around instead.
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 64);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     std::cerr << "codi-coordinator: cannot listen on " << listen << "\n";

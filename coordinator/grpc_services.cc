@@ -13,10 +13,11 @@
 namespace codi {
 namespace {
 
+// Moves the answer into gRPC's response (a lease carries its document).
 template <typename T>
-grpc::Status Respond(const absl::StatusOr<T>& result, T* response) {
+grpc::Status Respond(absl::StatusOr<T>&& result, T* response) {
   if (!result.ok()) return ToGrpcStatus(result.status());
-  *response = *result;
+  *response = *std::move(result);
   return grpc::Status::OK;
 }
 
