@@ -114,15 +114,16 @@ void CoordinatorMetrics::LeasesExpired(size_t n) {
   leases_expired_.Increment(static_cast<double>(n));
 }
 void CoordinatorMetrics::ReportRefused() { leases_refused_.Increment(); }
-void CoordinatorMetrics::TurnCheckpointed(const std::string& job) {
-  turns_.Add({{"job", job}}).Increment();
+void CoordinatorMetrics::TurnsCheckpointed(const std::string& job, size_t n) {
+  turns_.Add({{"job", job}}).Increment(static_cast<double>(n));
 }
 void CoordinatorMetrics::StoreWriteFailed(std::string_view operation) {
   store_errors_.Add({{"operation", std::string(operation)}}).Increment();
 }
 void CoordinatorMetrics::StoreHealthChanged(bool healthy) { store_healthy_.Set(healthy ? 1 : 0); }
-void CoordinatorMetrics::ConversationFinished(const std::string& job, bool failed) {
-  finished_.Add({{"job", job}, {"outcome", failed ? "failed" : "done"}}).Increment();
+void CoordinatorMetrics::ConversationsFinished(const std::string& job, size_t done, size_t failed) {
+  if (done > 0) finished_.Add({{"job", job}, {"outcome", "done"}}).Increment(done);
+  if (failed > 0) finished_.Add({{"job", job}, {"outcome", "failed"}}).Increment(failed);
 }
 
 }  // namespace codi

@@ -30,8 +30,8 @@ class CoordinatorMetrics : public CoordinatorObserver {
   void LeasesGranted(size_t n) override;
   void LeasesExpired(size_t n) override;
   void ReportRefused() override;
-  void TurnCheckpointed(const std::string& job) override;
-  void ConversationFinished(const std::string& job, bool failed) override;
+  void TurnsCheckpointed(const std::string& job, size_t n) override;
+  void ConversationsFinished(const std::string& job, size_t done, size_t failed) override;
   void StoreWriteFailed(std::string_view operation) override;
   void StoreHealthChanged(bool healthy) override;
 

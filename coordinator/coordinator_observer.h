@@ -17,8 +17,10 @@ class CoordinatorObserver {
   virtual void LeasesExpired(size_t n) {}
   // A report or finish under a lease that is no longer held.
   virtual void ReportRefused() {}
-  virtual void TurnCheckpointed(const std::string& job) {}
-  virtual void ConversationFinished(const std::string& job, bool failed) {}
+  // Called once per job and report batch, with the batch's counts (a
+  // metric label lookup per batch, not per turn).
+  virtual void TurnsCheckpointed(const std::string& job, size_t n) {}
+  virtual void ConversationsFinished(const std::string& job, size_t done, size_t failed) {}
   // The store refused a write of `operation` ("report", "lease", "probe", ...).
   virtual void StoreWriteFailed(std::string_view operation) {}
   // The store takes writes again (true), or stopped taking them (false).

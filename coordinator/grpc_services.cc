@@ -16,10 +16,11 @@ namespace {
 // Ended jobs whose reports GetReport keeps (a few KiB each).
 constexpr size_t kCachedReports = 16;
 
+// Moves the answer into gRPC's response (a lease carries its document).
 template <typename T>
-grpc::Status Respond(const absl::StatusOr<T>& result, T* response) {
+grpc::Status Respond(absl::StatusOr<T>&& result, T* response) {
   if (!result.ok()) return ToGrpcStatus(result.status());
-  *response = *result;
+  *response = *std::move(result);
   return grpc::Status::OK;
 }
 

@@ -553,7 +553,7 @@ absl::Status JobCoordinator::StageFinish(const codi::v1::FinishReport& report, s
   return absl::OkStatus();
 }
 
-void JobCoordinator::ApplyStaged(const Staged& s, const absl::Status& written) {
+void JobCoordinator::ApplyStaged(Staged& s, const absl::Status& written, Tally& tally) {
   Job& job = *s.job;
   auto it = job.leased.find(s.ds);
   // Absent only when the job was cancelled meanwhile: a writing lease
@@ -567,25 +567,26 @@ void JobCoordinator::ApplyStaged(const Staged& s, const absl::Status& written) {
   AddUsage(s.usage, &job.usage);
   if (!s.finish) {
     if (lease != nullptr) {
-      lease->record = s.next;
+      lease->record = std::move(s.next);
       lease->expires = clock_->Now() + options_.lease_ttl;
     }
     ++job.turns;
-    observer_->TurnCheckpointed(job.record.job_id());
+    ++tally.turns;
     return;
   }
   const bool failed = s.next.state() == codi::v1::CONVERSATION_STATE_FAILED;
   if (failed) {
     ++job.failed;
+    ++tally.failed;
     Log(LogLevel::kWarning, "conversation_failed",
         {{"conversation", absl::StrCat(job.record.job_id(), "/", s.ds.first, "/", s.ds.second)},
          {"reason", s.next.failure_reason()},
          {"detail", s.next.failure_detail()}});
   } else {
     ++job.done;
+    ++tally.done;
   }
   if (lease != nullptr) job.leased.erase(it);
-  observer_->ConversationFinished(job.record.job_id(), failed);
   // The finish itself is durable; a job record that cannot be written now is
   // written by a later Lease, which checks again.
   (void)MaybeComplete(job);
@@ -610,9 +611,17 @@ std::vector<absl::Status> JobCoordinator::ReportMany(
   if (staged.empty()) return statuses;
   const absl::Status written = store_->Commit(std::move(batch), "report");
   MutexLock lock(&mu_);
-  for (const Staged& s : staged) {
+  std::vector<Tally> tallies;  // one per job in the batch: usually one
+  for (Staged& s : staged) {
     statuses[s.slot] = written;
-    ApplyStaged(s, written);
+    auto tally = absl::c_find_if(tallies, [&](const Tally& t) { return t.job == s.job; });
+    if (tally == tallies.end()) tally = tallies.insert(tallies.end(), Tally{s.job});
+    ApplyStaged(s, written, *tally);
+  }
+  for (const Tally& t : tallies) {
+    const std::string& job_id = t.job->record.job_id();
+    if (t.turns > 0) observer_->TurnsCheckpointed(job_id, t.turns);
+    if (t.done + t.failed > 0) observer_->ConversationsFinished(job_id, t.done, t.failed);
   }
   return statuses;
 }

@@ -211,7 +211,14 @@ class JobCoordinator : public WorkSource {
                          std::vector<Staged>& staged) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status StageFinish(const codi::v1::FinishReport& report, size_t slot, WriteBatch& batch,
                            std::vector<Staged>& staged) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void ApplyStaged(const Staged& s, const absl::Status& written) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // What one report batch changed in a job, for the observer (one call per
+  // job and batch).
+  struct Tally {
+    Job* job;
+    size_t turns = 0, done = 0, failed = 0;
+  };
+  void ApplyStaged(Staged& s, const absl::Status& written, Tally& tally)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<absl::Status> ReportMany(const std::vector<const codi::v1::TurnReport*>& turns,
                                        const std::vector<const codi::v1::FinishReport*>& finishes)
       ABSL_LOCKS_EXCLUDED(mu_);

@@ -9,8 +9,8 @@ namespace codi {
 
 GrpcWorkSource::GrpcWorkSource(const std::string& target,
                                std::shared_ptr<grpc::ChannelCredentials> credentials,
-                               absl::Duration deadline)
-    : deadline_(deadline) {
+                               absl::Duration deadline, absl::Duration linger)
+    : deadline_(deadline), linger_(linger) {
   grpc::ChannelArguments args;
   // Reconnect quickly after a coordinator restart.
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
@@ -87,7 +87,11 @@ absl::StatusOr<codi::v1::LeaseResponse> GrpcWorkSource::LeaseCall(
 
 absl::StatusOr<codi::v1::LeaseResponse> GrpcWorkSource::Lease(
     const codi::v1::LeaseRequest& request) {
-  if (request.max_conversations() > 1) return LeaseCall(request);  // already batched
+  if (request.max_conversations() > 1) {  // already batched
+    auto result = LeaseCall(request);
+    if (result.ok()) active_.fetch_add(result->leases_size());
+    return result;
+  }
   PendingLease me{&request, codi::v1::LeaseResponse(), false};
   struct Ready {
     GrpcWorkSource* self;
@@ -101,6 +105,16 @@ absl::StatusOr<codi::v1::LeaseResponse> GrpcWorkSource::Lease(
         &ready));
     if (me.done) break;
     leasing_ = true;
+    if (linger_ > absl::ZeroDuration()) {
+      // Let threads that end their conversations now ask in the same call.
+      RealClock()->AwaitWithDeadline(&lease_mu_,
+                                     absl::Condition(
+                                         +[](GrpcWorkSource* s) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                                           return s->lease_queue_.size() >= kMaxGroup;
+                                         },
+                                         this),
+                                     RealClock()->Now() + linger_);
+    }
     std::vector<PendingLease*> group = TakeGroup(lease_queue_);
     lease_mu_.Unlock();
     SendLeases(group);
@@ -109,6 +123,7 @@ absl::StatusOr<codi::v1::LeaseResponse> GrpcWorkSource::Lease(
     leasing_ = false;
   }
   lease_mu_.Unlock();
+  if (me.result.ok()) active_.fetch_add(me.result->leases_size());
   return std::move(me.result);
 }
 
@@ -162,6 +177,19 @@ absl::Status GrpcWorkSource::SubmitReport(PendingReport* me) {
         &ready));
     if (me->done) break;
     reporting_ = true;
+    if (linger_ > absl::ZeroDuration()) {
+      // Wait for the reports of the other conversations in flight, unless
+      // every one of them is queued already.
+      RealClock()->AwaitWithDeadline(&report_mu_,
+                                     absl::Condition(
+                                         +[](GrpcWorkSource* s) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                                           const size_t n = s->report_queue_.size();
+                                           return n >= kMaxGroup ||
+                                                  n >= static_cast<size_t>(s->active_.load());
+                                         },
+                                         this),
+                                     RealClock()->Now() + linger_);
+    }
     std::vector<PendingReport*> group = TakeGroup(report_queue_);
     report_mu_.Unlock();
     SendReports(group);
@@ -221,19 +249,26 @@ void GrpcWorkSource::SendReports(const std::vector<PendingReport*>& group) {
 absl::Status GrpcWorkSource::ReportTurn(const codi::v1::TurnReport& report) {
   PendingReport me;
   me.turn = &report;
-  return SubmitReport(&me);
+  absl::Status status = SubmitReport(&me);
+  if (absl::IsFailedPrecondition(status) || absl::IsNotFound(status)) ConversationsEnded(1);
+  return status;
 }
 
 absl::Status GrpcWorkSource::Finish(const codi::v1::FinishReport& report) {
   PendingReport me;
   me.finish = &report;
-  return SubmitReport(&me);
+  absl::Status status = SubmitReport(&me);
+  // Anything but a retryable error ends the conversation here.
+  if (!absl::IsUnavailable(status) && !absl::IsDeadlineExceeded(status)) ConversationsEnded(1);
+  return status;
 }
 
 absl::Status GrpcWorkSource::Release(const codi::v1::ReleaseRequest& request) {
-  return Call<codi::v1::ReleaseRequest, codi::v1::Ack>(&codi::v1::WorkService::Stub::Release,
-                                                       request)
-      .status();
+  absl::Status status =
+      Call<codi::v1::ReleaseRequest, codi::v1::Ack>(&codi::v1::WorkService::Stub::Release, request)
+          .status();
+  if (status.ok()) ConversationsEnded(request.keys_size());
+  return status;
 }
 
 absl::StatusOr<codi::v1::HeartbeatResponse> GrpcWorkSource::Heartbeat(

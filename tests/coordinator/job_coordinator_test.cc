@@ -4,7 +4,9 @@
 #include <fstream>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "common/spec/job_defaults.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/job_specs.h"
 #include "tests/support/memory_store.h"
@@ -147,6 +149,54 @@ TEST_F(JobCoordinatorTest, ABatchOfReportsIsWrittenOnceAndAnsweredReportByReport
   auto turns = store_->GetTurns(id, 2);
   ASSERT_TRUE(turns.ok()) << turns.status();
   EXPECT_EQ((*turns)[1].text(), "turn 1");
+}
+
+// Records the observer's calls: one per job and report batch, with counts.
+class CountingObserver : public CoordinatorObserver {
+ public:
+  void TurnsCheckpointed(const std::string& job, size_t n) override {
+    calls.push_back(absl::StrCat("turns ", job, " ", n));
+  }
+  void ConversationsFinished(const std::string& job, size_t done, size_t failed) override {
+    calls.push_back(absl::StrCat("finished ", job, " ", done, " ", failed));
+  }
+  std::vector<std::string> calls;
+};
+
+TEST_F(JobCoordinatorTest, TheObserverHearsOnceAJobPerReportBatchWithItsCounts) {
+  CountingObserver observer;
+  CoordinatorOptions options;
+  options.observer = &observer;
+  auto c = Make(options);
+  ASSERT_TRUE(c->SubmitJob(Spec(2), dir_.File("docs.jsonl"), "job").ok());
+  codi::v1::Lease a = LeaseOne(*c);
+  codi::v1::Lease b = LeaseOne(*c);
+  codi::v1::Lease d = LeaseOne(*c);
+  codi::v1::Lease e = LeaseOne(*c);
+  for (uint32_t t = 0; t < 3; ++t) ASSERT_TRUE(c->ReportTurn(Report(a, t)).ok());
+  observer.calls.clear();
+  codi::v1::ReportBatch batch;
+  *batch.add_turns() = Report(a, 3);
+  *batch.add_turns() = Report(b, 0);
+  *batch.add_turns() = Report(d, 0);
+  *batch.add_turns() = Report(e, 2);  // out of order: refused, not counted
+  codi::v1::FinishReport failed;
+  *failed.mutable_key() = e.key();
+  failed.set_epoch(e.epoch());
+  failed.set_failed(true);
+  failed.set_reason("test");
+  *batch.add_finishes() = failed;
+  std::vector<absl::Status> answers = c->Report(batch);
+  ASSERT_EQ(answers.size(), 5u);
+  for (int i : {0, 1, 2, 4}) EXPECT_TRUE(answers[i].ok()) << answers[i];
+  EXPECT_EQ(answers[3].code(), absl::StatusCode::kInvalidArgument) << answers[3];
+  EXPECT_THAT(observer.calls, ::testing::ElementsAre("turns job 3", "finished job 0 1"));
+  observer.calls.clear();
+  codi::v1::FinishReport done;
+  *done.mutable_key() = a.key();
+  done.set_epoch(a.epoch());
+  ASSERT_TRUE(c->Finish(done).ok());
+  EXPECT_THAT(observer.calls, ::testing::ElementsAre("finished job 1 0"));
 }
 
 TEST_F(JobCoordinatorTest, RefusesAReportUnderASupersededLeaseAndChangesNothing) {

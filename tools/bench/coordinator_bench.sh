@@ -5,7 +5,12 @@
 # RSS (VmHWM), the turn reports it checkpointed per second and the CPU time
 # (user + system, from /proc/PID/stat) it spent per turn report.
 # Usage: tools/bench/coordinator_bench.sh [CONVERSATIONS] [SAMPLES_PER_DOC]
-# Environment: WORKERS (worker processes, default 2), CONCURRENCY (each, default 32).
+# Environment: WORKERS (worker processes, default 2), CONCURRENCY (each, default 32),
+# WORKER_ARGS (more codi-worker flags, e.g. "--coalesce-ms 0"), CORES (CPU list the
+# coordinator is pinned to with taskset, e.g. 0 or 0,1; default: not pinned),
+# OTHER_CORES (CPU list for the simulator and the workers; default: not pinned).
+# Pinning the coordinator to one core and then to two shows how its reports/s
+# grow with its cores (its CPU per report is measured either way).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CONVERSATIONS=${1:-100000}
@@ -14,6 +19,10 @@ WORKERS=${WORKERS:-2}
 CONCURRENCY=${CONCURRENCY:-32}
 DOCS=$((CONVERSATIONS / SAMPLES))
 BIN=build/bin
+PIN_COORD=()
+PIN_OTHER=()
+[ -n "${CORES:-}" ] && PIN_COORD=(taskset -c "$CORES")
+[ -n "${OTHER_CORES:-}" ] && PIN_OTHER=(taskset -c "$OTHER_CORES")
 for b in codi codi-coordinator codi-worker codi-teacher-sim; do
   [ -x "$BIN/$b" ] || { echo "bench: build first (cmake --build build)"; exit 2; }
 done
@@ -54,16 +63,16 @@ start_server() {  # name, args... ; sets ADDR
   done
   echo "bench: $name did not start"; cat "$WORK/$name.err"; exit 1
 }
-start_server sim "$BIN/codi-teacher-sim" --listen 127.0.0.1:0 --latency-ms 0 --max-batch 256
+start_server sim "${PIN_OTHER[@]}" "$BIN/codi-teacher-sim" --listen 127.0.0.1:0 --latency-ms 0 --max-batch 256
 SIM=$ADDR
-start_server coordinator "$BIN/codi-coordinator" --listen 127.0.0.1:0 --state "$WORK/state" --log-level warning
+start_server coordinator "${PIN_COORD[@]}" "$BIN/codi-coordinator" --listen 127.0.0.1:0 --state "$WORK/state" --log-level warning
 COORD=$ADDR
 COORD_PID=${PIDS[-1]}
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 WORKER_PIDS=()
 for i in $(seq 1 "$WORKERS"); do
-  "$BIN/codi-worker" --coordinator "$COORD" --teacher "http://$SIM/v1" --concurrency "$CONCURRENCY" \
-    --lease-wait-ms 1000 --log-level warning >/dev/null 2>"$WORK/worker$i.err" &
+  "${PIN_OTHER[@]}" "$BIN/codi-worker" --coordinator "$COORD" --teacher "http://$SIM/v1" --concurrency "$CONCURRENCY" \
+    --lease-wait-ms 1000 ${WORKER_ARGS:-} --log-level warning >/dev/null 2>"$WORK/worker$i.err" &
   PIDS+=($!)
   WORKER_PIDS+=($!)
 done
@@ -72,6 +81,7 @@ JOB=$("$BIN/codi" submit "$WORK/job.yaml" --coordinator "$COORD" --job-id bench)
 START=$(date +%s.%N)
 CPU_START=$(cpu_ticks "$COORD_PID")
 echo "bench: $CONVERSATIONS conversations ($DOCS documents x $SAMPLES samples, 2 turns each), $WORKERS workers x $CONCURRENCY"
+echo "bench: coordinator cores ${CORES:-any}, simulator and worker cores ${OTHER_CORES:-any}, worker flags: ${WORKER_ARGS:-none}"
 NEXT_MARK=10
 while :; do
   STATUS=$("$BIN/codi" status "$JOB" --coordinator "$COORD" --json)
