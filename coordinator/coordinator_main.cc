@@ -23,6 +23,7 @@
 #include "grpcpp/server_builder.h"
 
 int main(int argc, char** argv) {
+  codi::DisableMutexDeadlockDetection();
   codi::BlockTerminationSignals();
   codi::BlockReloadSignal();
   codi::FlagSet flags(
