@@ -96,6 +96,23 @@ void AppendJsonString(absl::string_view text, std::string& out) {
   out.push_back('"');
 }
 
+// The system message (preamble and document) is the same for every turn of a
+// conversation and every sample of a document: each thread keeps the last one
+// it escaped and reuses it while it matches (a compare instead of an escape).
+void AppendSystemJsonString(absl::string_view text, std::string& out) {
+  struct Last {
+    std::string raw, escaped;
+  };
+  thread_local Last last;
+  if (text.size() < 256) return AppendJsonString(text, out);
+  if (text != last.raw) {
+    last.raw.assign(text.data(), text.size());
+    last.escaped.clear();
+    AppendJsonString(text, last.escaped);
+  }
+  out += last.escaped;
+}
+
 // nlohmann's shortest round-trip form ("0.7", "1.0", "1e-05", null for NaN).
 void AppendJsonDouble(double value, std::string& out) { out += Json(value).dump(); }
 
@@ -632,7 +649,11 @@ std::string EncodeChatCompletionRequest(const CompletionRequest& request) {
   for (size_t i = 0; i < request.messages.size(); ++i) {
     if (i > 0) out.push_back(',');
     out += "{\"content\":";
-    AppendJsonString(request.messages[i].content, out);
+    if (i == 0) {
+      AppendSystemJsonString(request.messages[i].content, out);
+    } else {
+      AppendJsonString(request.messages[i].content, out);
+    }
     out += ",\"role\":";
     AppendJsonString(request.messages[i].role, out);
     out.push_back('}');

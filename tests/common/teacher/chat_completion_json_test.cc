@@ -136,6 +136,19 @@ TEST(EncodeChatCompletionRequest, MatchesTheNlohmannDumpByteForByte) {
   EXPECT_EQ(EncodeChatCompletionRequest(empty), ReferenceEncode(empty));
 }
 
+// The system message's escaped form is reused while it repeats; a different
+// one (or a request after it on the same thread) must never see a stale copy.
+TEST(EncodeChatCompletionRequest, ReusesNoStaleSystemMessage) {
+  const std::string doc_a(600, 'a');
+  const std::string doc_b = std::string(599, 'a') + "\"";
+  const std::string bad = std::string(599, 'a') + "\xC3";
+  for (const std::string* doc : {&doc_a, &doc_a, &doc_b, &doc_a, &bad, &bad, &doc_b}) {
+    CompletionRequest request;
+    request.messages = {{"system", *doc}, {"user", *doc}};
+    EXPECT_EQ(EncodeChatCompletionRequest(request), ReferenceEncode(request));
+  }
+}
+
 void ExpectSameDecoding(const std::string& body) {
   const absl::StatusOr<CompletionResult> got = DecodeChatCompletionResponse(body);
   const absl::StatusOr<CompletionResult> want = ReferenceDecode(body);
