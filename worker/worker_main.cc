@@ -12,6 +12,7 @@
 #include "common/base/clock.h"
 #include "common/base/flags.h"
 #include "common/base/logging.h"
+#include "common/base/mutex.h"
 #include "common/security/security_flags.h"
 #include "common/service/metrics_server.h"
 #include "common/service/server_flags.h"
@@ -23,6 +24,7 @@
 #include "worker/worker_runtime.h"
 
 int main(int argc, char** argv) {
+  codi::DisableMutexDeadlockDetection();
   codi::BlockTerminationSignals();
   codi::FlagSet flags("codi-worker", "executes conversations leased from a codi-coordinator");
   flags.AddUsage("codi-worker --coordinator HOST:PORT [--teacher URL]... [--concurrency N]");

@@ -156,4 +156,15 @@ class Notification {
 
 #endif  // CODI_TSAN_MUTEX
 
+// Turns off absl::Mutex's lock-order (deadlock) detection, which Debian's
+// Abseil builds with on: it records every lock in a global graph
+// (GraphCycles::GetId, mutex slow paths), a few per cent of the CPU of a busy
+// worker. Call first thing in every binary's main(), before any thread starts.
+// TSan builds check lock order themselves; there this is a no-op.
+inline void DisableMutexDeadlockDetection() {
+#ifndef CODI_TSAN_MUTEX
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+#endif
+}
+
 }  // namespace codi

@@ -68,11 +68,21 @@ QualitySignals::QualitySignals(double near_threshold)
 void QualitySignals::Add(const codi::v1::Conversation& c) {
   ++conversations_;
   dedup_.Offer("", ConversationDedupText(c));
-  WordSet document;
+  // The document's words (the CONTEXT turns), reused while the document is
+  // the same one.
+  std::string document_text;
   for (const auto& t : c.turns()) {
-    if (!t.link().empty()) continue;
-    for (const auto& w : NormalizedWords(t.text())) document.insert(WordHash(w));
+    if (t.link().empty()) absl::StrAppend(&document_text, t.text(), "\n");
   }
+  if (document_text != last_document_ || conversations_ == 1) {
+    last_document_words_.clear();
+    for (const auto& t : c.turns()) {
+      if (!t.link().empty()) continue;
+      for (const auto& w : NormalizedWords(t.text())) last_document_words_.insert(WordHash(w));
+    }
+    last_document_ = std::move(document_text);
+  }
+  const WordSet& document = last_document_words_;
   // Earlier turns of each role in this conversation, as word sets.
   std::map<std::string, std::vector<WordSet>> earlier;
   uint32_t index = 0;

@@ -84,6 +84,11 @@ class QualitySignals {
   std::map<std::string, RoleStats> roles_;
   std::map<std::string, LinkLengths> links_;
   std::vector<CacheAtIndex> cache_;
+  // The word hashes of the last document seen: a job's conversations come in
+  // key order, so the samples of one document arrive together and its words
+  // are hashed once rather than once per sample.
+  std::string last_document_;
+  absl::flat_hash_set<uint64_t> last_document_words_;
 };
 
 // The quality section of a report (QualitySignals::ToJson's JSON) as a few

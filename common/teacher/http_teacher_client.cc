@@ -16,9 +16,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "common/base/mutex.h"
+#include "common/base/version.h"
 #include "common/teacher/chat_completion_json.h"
 #include "common/teacher/circuit_breaker.h"
 #include "common/teacher/endpoint_url.h"
+#include "common/teacher/http_connection.h"
 #include "common/teacher/retry_backoff.h"
 #include "httplib.h"
 
@@ -34,6 +36,23 @@ constexpr size_t kMaxIdleConnections = 64;
 constexpr double kTimeoutFraction = 0.8;
 constexpr size_t kMaxApiKeyFileBytes = 64 * 1024;
 
+// The fixed part of a plain-http request's head: request line and the
+// headers that do not change per request (those cpp-httplib sent, with codi
+// as the User-Agent).
+std::string PlainHeadPrefix(const EndpointUrl& url, const std::string& chat_path,
+                            const std::string& api_key) {
+  const std::string host =
+      url.host.find(':') != std::string::npos ? absl::StrCat("[", url.host, "]") : url.host;
+  std::string head = absl::StrCat("POST ", chat_path,
+                                  " HTTP/1.1\r\nAccept: application/json\r\n"
+                                  "Content-Type: application/json\r\nHost: ",
+                                  host);
+  if (url.port != 80) absl::StrAppend(&head, ":", url.port);
+  absl::StrAppend(&head, "\r\nUser-Agent: codi/", Version(), "\r\n");
+  if (!api_key.empty()) absl::StrAppend(&head, "Authorization: Bearer ", api_key, "\r\n");
+  return head;
+}
+
 // One endpoint: its address, breaker and connection pool. Stable in memory
 // (held by unique_ptr) because the breaker and pool hold mutexes.
 struct Endpoint {
@@ -41,18 +60,25 @@ struct Endpoint {
       : url(std::move(parsed)),
         base(url.Base()),
         chat_path(url.path + "/chat/completions"),
+        plain(url.scheme == "http"),
+        head_prefix(plain ? PlainHeadPrefix(url, chat_path, options.api_key) : std::string()),
         breaker(options.breaker_failures, absl::Milliseconds(options.breaker_open_ms)) {}
 
   const EndpointUrl url;
   const std::string base;
   const std::string chat_path;
+  // http: codi's own HttpConnection (one send and usually one receive per
+  // request); https: cpp-httplib with OpenSSL.
+  const bool plain;
+  const std::string head_prefix;  // plain only
   CircuitBreaker breaker;
   ConcurrencyLimiter* limiter = nullptr;  // owned by the client's LimiterRegistry
 
   Mutex pool_mu;
-  // httplib::Client is not safe for concurrent requests: each one is used by
-  // one request at a time, taken from and given back to this free list.
+  // Neither kind of connection is safe for concurrent requests: each one is
+  // used by one request at a time, taken from and given back to a free list.
   std::vector<std::unique_ptr<httplib::Client>> idle ABSL_GUARDED_BY(pool_mu);
+  std::vector<std::unique_ptr<HttpConnection>> idle_plain ABSL_GUARDED_BY(pool_mu);
 };
 
 // What an attempt's outcome says about the replica's load.
@@ -154,12 +180,7 @@ class HttpTeacherClient::Impl {
   absl::StatusOr<CompletionResult> Complete(const CompletionRequest& request,
                                             uint32_t* attempts_out) {
     const std::string body = EncodeChatCompletionRequest(request);
-    httplib::Headers headers = {{"Accept", "application/json"}};
-    if (!options_.api_key.empty()) {
-      headers.emplace("Authorization", "Bearer " + options_.api_key);
-    }
     const std::string request_id = HeaderSafe(request.request_id);
-    if (!request_id.empty()) headers.emplace("X-Request-Id", request_id);
 
     const size_t n = endpoints_.size();
     size_t start = static_cast<size_t>(request.affinity_key % n);
@@ -173,7 +194,7 @@ class HttpTeacherClient::Impl {
           endpoint.limiter->Acquire(clock_->Now() + absl::Milliseconds(options_.read_timeout_ms));
       const absl::Time sent = clock_->Now();
       Attempt result =
-          slot ? SendOnce(endpoint, body, headers)
+          slot ? SendOnce(endpoint, body, request_id)
                : Failure(AttemptOutcome::kTimeout, absl::StatusCode::kDeadlineExceeded,
                          "queue_timeout",
                          absl::StrCat("no free slot within ", options_.read_timeout_ms, " ms"),
@@ -311,6 +332,31 @@ class HttpTeacherClient::Impl {
     if (endpoint.idle.size() < kMaxIdleConnections) endpoint.idle.push_back(std::move(client));
   }
 
+  // An idle connection the server has not closed meanwhile (uvicorn drops
+  // idle ones after 5 s), else a new one; null with `error` set when
+  // connecting fails.
+  std::unique_ptr<HttpConnection> AcquirePlainConnection(Endpoint& endpoint, std::string* error) {
+    while (true) {
+      std::unique_ptr<HttpConnection> connection;
+      {
+        MutexLock lock(&endpoint.pool_mu);
+        if (endpoint.idle_plain.empty()) break;
+        connection = std::move(endpoint.idle_plain.back());
+        endpoint.idle_plain.pop_back();
+      }
+      if (connection->StillOpen()) return connection;
+    }
+    return HttpConnection::Connect(endpoint.url.host, endpoint.url.port,
+                                   options_.connect_timeout_ms, options_.read_timeout_ms, error);
+  }
+
+  void ReleasePlainConnection(Endpoint& endpoint, std::unique_ptr<HttpConnection> connection) {
+    MutexLock lock(&endpoint.pool_mu);
+    if (endpoint.idle_plain.size() < kMaxIdleConnections) {
+      endpoint.idle_plain.push_back(std::move(connection));
+    }
+  }
+
   // Removes the API key from text that a server sent back (some echo it).
   std::string Redact(std::string text) const {
     if (options_.api_key.empty()) return text;
@@ -328,7 +374,13 @@ class HttpTeacherClient::Impl {
     return out;
   }
 
-  Attempt SendOnce(Endpoint& endpoint, const std::string& body, const httplib::Headers& headers) {
+  Attempt SendOnce(Endpoint& endpoint, const std::string& body, const std::string& request_id) {
+    if (endpoint.plain) return SendPlain(endpoint, body, request_id);
+    httplib::Headers headers = {{"Accept", "application/json"}};
+    if (!options_.api_key.empty()) {
+      headers.emplace("Authorization", "Bearer " + options_.api_key);
+    }
+    if (!request_id.empty()) headers.emplace("X-Request-Id", request_id);
     std::unique_ptr<httplib::Client> client = AcquireConnection(endpoint);
     const auto started = std::chrono::steady_clock::now();
     httplib::Result reply = client->Post(endpoint.chat_path, headers, body, "application/json");
@@ -362,14 +414,56 @@ class HttpTeacherClient::Impl {
       }
     }
 
-    const int status = reply->status;
-    Attempt out;
+    ReleaseConnection(endpoint, std::move(client));
+    std::optional<absl::Duration> retry_after;
     if (reply->has_header("Retry-After")) {
-      out.retry_after = ParseRetryAfter(reply->get_header_value("Retry-After"), clock_->Now());
+      retry_after = ParseRetryAfter(reply->get_header_value("Retry-After"), clock_->Now());
     }
+    return FromReply(endpoint, reply->status, reply->body, retry_after);
+  }
+
+  // A plain-http attempt over a pooled HttpConnection.
+  Attempt SendPlain(Endpoint& endpoint, const std::string& body, const std::string& request_id) {
+    std::string error;
+    std::unique_ptr<HttpConnection> connection = AcquirePlainConnection(endpoint, &error);
+    if (connection == nullptr) {
+      return Failure(AttemptOutcome::kConnect, absl::StatusCode::kUnavailable, "connect", error,
+                     endpoint);
+    }
+    std::string head = endpoint.head_prefix;
+    absl::StrAppend(&head, "Content-Length: ", body.size(), "\r\n");
+    if (!request_id.empty()) absl::StrAppend(&head, "X-Request-Id: ", request_id, "\r\n");
+    head += "\r\n";
+    HttpReply reply;
+    std::string detail;
+    switch (connection->RoundTrip(head, body, &reply, &detail)) {
+      case HttpFailure::kNone:
+        break;
+      case HttpFailure::kTimeout:
+        return Failure(AttemptOutcome::kTimeout, absl::StatusCode::kDeadlineExceeded, "timeout",
+                       absl::StrCat("no reply within ", options_.read_timeout_ms, " ms"), endpoint);
+      case HttpFailure::kConnect:
+        return Failure(AttemptOutcome::kConnect, absl::StatusCode::kUnavailable, "connect", detail,
+                       endpoint);
+      case HttpFailure::kReset:
+        // The connection is in an unknown state: dropped here, the next
+        // request opens a fresh one.
+        return Failure(AttemptOutcome::kReset, absl::StatusCode::kUnavailable, "reset", detail,
+                       endpoint);
+    }
+    if (connection->reusable()) ReleasePlainConnection(endpoint, std::move(connection));
+    std::optional<absl::Duration> retry_after;
+    if (reply.has_retry_after) retry_after = ParseRetryAfter(reply.retry_after, clock_->Now());
+    return FromReply(endpoint, reply.status, reply.body, retry_after);
+  }
+
+  // The attempt that a complete HTTP reply makes.
+  Attempt FromReply(const Endpoint& endpoint, int status, const std::string& reply_body,
+                    std::optional<absl::Duration> retry_after) {
+    Attempt out;
+    out.retry_after = retry_after;
     if (status >= 200 && status < 300) {
-      absl::StatusOr<CompletionResult> completion = DecodeChatCompletionResponse(reply->body);
-      ReleaseConnection(endpoint, std::move(client));
+      absl::StatusOr<CompletionResult> completion = DecodeChatCompletionResponse(reply_body);
       if (!completion.ok()) {
         Attempt bad = Failure(AttemptOutcome::kMalformed, absl::StatusCode::kDataLoss, "malformed",
                               completion.status().message(), endpoint);
@@ -380,8 +474,7 @@ class HttpTeacherClient::Impl {
       return out;
     }
     const std::string reason = absl::StrCat("http_", status);
-    const std::string message = ErrorMessageFromBody(reply->body);
-    ReleaseConnection(endpoint, std::move(client));
+    const std::string message = ErrorMessageFromBody(reply_body);
     AttemptOutcome outcome;
     absl::StatusCode code;
     if (status == 429) {

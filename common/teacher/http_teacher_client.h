@@ -1,7 +1,8 @@
 // HttpTeacherClient: the real TeacherClient, speaking the OpenAI
 // chat-completions API (as vLLM serves it) over HTTP or HTTPS to one or more
 // replicas, with retries, backoff, replica affinity and a circuit breaker per
-// replica. cpp-httplib stays inside the .cc.
+// replica. http:// endpoints use HttpConnection (http_connection.h), https://
+// ones cpp-httplib; both stay inside the .cc.
 #pragma once
 
 #include <cstdint>
