@@ -40,15 +40,6 @@
 
 namespace codi {
 
-// Switches off Abseil's mutex deadlock detection for this process. Debian's
-// Abseil is built with it on: every Lock then updates a global lock graph
-// (GraphCycles, under its own global lock), a tenth of a busy server's CPU
-// and gRPC's own mutexes pay it too. Call first thing in main; the
-// thread-safety annotations and the tests (TSan build) keep lock order checked.
-inline void DisableMutexDeadlockDetection() {
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-}
-
 #ifndef CODI_TSAN_MUTEX
 
 using Mutex = absl::Mutex;
@@ -158,8 +149,9 @@ class Notification {
 
 // Turns off absl::Mutex's lock-order (deadlock) detection, which Debian's
 // Abseil builds with on: it records every lock in a global graph
-// (GraphCycles::GetId, mutex slow paths), a few per cent of the CPU of a busy
-// worker. Call first thing in every binary's main(), before any thread starts.
+// (GraphCycles::GetId, mutex slow paths, under its own global lock): a few
+// per cent of a busy worker's CPU, a tenth of a busy coordinator's (gRPC's
+// own mutexes pay it too). Call first thing in every binary's main(), before any thread starts.
 // TSan builds check lock order themselves; there this is a no-op.
 inline void DisableMutexDeadlockDetection() {
 #ifndef CODI_TSAN_MUTEX
