@@ -48,6 +48,22 @@ codi::v1::ConversationRecord Record(uint32_t turns_done) {
   return r;
 }
 
+// Job "job": ask, answer, two turns.
+codi::v1::JobRecord AskAnswerJobRecord() {
+  codi::v1::JobRecord job;
+  job.set_job_id("job");
+  *job.mutable_spec() = WithDefaults(testing::AskAnswerJob("job", /*length=*/2));
+  return job;
+}
+
+// Every conversation ScanResults gives for job "job", in order.
+absl::Status ExportAll(const StateStore& store, std::vector<codi::v1::Conversation>* out) {
+  return store.ScanResults("job", [&](const codi::v1::Conversation& c) {
+    out->push_back(c);
+    return true;
+  });
+}
+
 TEST(StateStoreTest, ConcurrentCommitsAreAllDurableAndShareWrites) {
   CountingStore kv;
   StateStore store(&kv, false);
@@ -110,10 +126,7 @@ TEST(StateStoreTest, ARefusedWriteFailsItsCallersAndIsReportedToTheObserver) {
 TEST(StateStoreTest, ExportAssemblesDoneConversationsAndReadsOlderResultRows) {
   auto kv = NewMemoryStore(StateStore::Tables());
   StateStore store(kv.get(), false);
-  codi::v1::JobRecord job;
-  job.set_job_id("job");
-  *job.mutable_spec() = WithDefaults(testing::AskAnswerJob("job", /*length=*/2));
-  ASSERT_TRUE(store.PutJob(job).ok());
+  ASSERT_TRUE(store.PutJob(AskAnswerJobRecord()).ok());
   codi::v1::Document doc;
   doc.set_id("d");
   doc.set_title("Title");
@@ -144,13 +157,7 @@ TEST(StateStoreTest, ExportAssemblesDoneConversationsAndReadsOlderResultRows) {
   ASSERT_TRUE(store.Commit(std::move(batch), "test").ok());
 
   std::vector<codi::v1::Conversation> exported;
-  ASSERT_TRUE(store
-                  .ScanResults("job",
-                               [&](const codi::v1::Conversation& c) {
-                                 exported.push_back(c);
-                                 return true;
-                               })
-                  .ok());
+  ASSERT_TRUE(ExportAll(store, &exported).ok());
   ASSERT_EQ(exported.size(), 2u);
   EXPECT_EQ(exported[0].doc_id(), "d");
   ASSERT_EQ(exported[0].turns_size(), 3);
@@ -165,10 +172,7 @@ TEST(StateStoreTest, ExportAssemblesDoneConversationsAndReadsOlderResultRows) {
 TEST(StateStoreTest, ExportReadsTurnsInChunksAcrossManyConversations) {
   auto kv = NewMemoryStore(StateStore::Tables());
   StateStore store(kv.get(), false);
-  codi::v1::JobRecord job;
-  job.set_job_id("job");
-  *job.mutable_spec() = WithDefaults(testing::AskAnswerJob("job", /*length=*/2));
-  ASSERT_TRUE(store.PutJob(job).ok());
+  ASSERT_TRUE(store.PutJob(AskAnswerJobRecord()).ok());
   // 1,300 conversations over 13 documents (more than two chunks): every
   // seventh unfinished with a turn checkpointed, every fifth finished with
   // a stale third turn (a retried attempt's) beyond its two.
@@ -204,13 +208,7 @@ TEST(StateStoreTest, ExportReadsTurnsInChunksAcrossManyConversations) {
   ASSERT_TRUE(store.Commit(std::move(batch), "test").ok());
 
   std::vector<codi::v1::Conversation> exported;
-  ASSERT_TRUE(store
-                  .ScanResults("job",
-                               [&](const codi::v1::Conversation& c) {
-                                 exported.push_back(c);
-                                 return true;
-                               })
-                  .ok());
+  ASSERT_TRUE(ExportAll(store, &exported).ok());
   ASSERT_EQ(static_cast<int>(exported.size()), expected);
   for (const auto& c : exported) {
     const int n = std::stoi(c.doc_id().substr(3)) * 100 + static_cast<int>(c.sample());
