@@ -91,13 +91,16 @@ absl::StatusOr<CompletionResult> ReferenceDecode(absl::string_view body) {
 }
 
 // Texts that exercise every escaping rule and the invalid-UTF-8 replacement.
+// A NUL inside, so the length comes from the array, not from strlen.
+constexpr char kNulAndControls[] = "nul\0byte and \x01\x1f\x7f controls";
+
 std::vector<std::string> TrickyTexts() {
   std::vector<std::string> texts = {
       "",
       "plain ascii",
       "quotes \" and backslashes \\ and slash /",
       "line\nbreak\r\ttab\bback\fform",
-      std::string("nul\0byte and \x01\x1f\x7f controls", 30),
+      std::string(kNulAndControls, sizeof(kNulAndControls) - 1),
       "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \xEF\xBB\xBF bom",
       "truncated \xC3",
       "\xC3 lone lead then ascii",
