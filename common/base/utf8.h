@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,10 @@ inline bool IsValidUtf8(std::string_view s) { return !FirstInvalidUtf8Byte(s).ha
 
 // Length of the well-formed sequence starting at s[i], or 0 when none starts there.
 size_t Utf8SequenceLength(std::string_view s, size_t i);
+
+// Appends `code_point` encoded as UTF-8 (1 to 4 bytes). The caller keeps it a
+// scalar value (no surrogates, at most U+10FFFF).
+void AppendUtf8(uint32_t code_point, std::string* out);
 
 // `text` with every ASCII control character written as a C escape ("\n", "\t", "\x00"),
 // so that a message quoting outside input (a JSON key, a YAML parser's message) stays on

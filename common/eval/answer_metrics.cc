@@ -40,20 +40,8 @@ std::vector<CodePoint> Decode(std::string_view s) {
 void Encode(uint32_t v, std::string* out) {
   if (v >= kRawByte) {
     out->push_back(static_cast<char>(v - kRawByte));
-  } else if (v < 0x80) {
-    out->push_back(static_cast<char>(v));
-  } else if (v < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (v >> 6)));
-    out->push_back(static_cast<char>(0x80 | (v & 0x3F)));
-  } else if (v < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (v >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((v >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (v & 0x3F)));
   } else {
-    out->push_back(static_cast<char>(0xF0 | (v >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((v >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((v >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (v & 0x3F)));
+    AppendUtf8(v, out);
   }
 }
 

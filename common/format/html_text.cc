@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "common/base/utf8.h"
 #include "common/format/passage_chunker.h"
 
 namespace codi {
@@ -34,25 +35,13 @@ bool IsNameChar(char c) {
   return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == ':';
 }
 
-void AppendUtf8(uint32_t code_point, std::string* out) {
+// A character reference's code point as UTF-8; U+FFFD for NUL, surrogates and
+// anything above U+10FFFF (as HTML's parser does).
+void AppendReferenced(uint32_t code_point, std::string* out) {
   if (code_point == 0 || code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) {
     code_point = 0xFFFD;
   }
-  if (code_point < 0x80) {
-    out->push_back(static_cast<char>(code_point));
-  } else if (code_point < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (code_point >> 6)));
-    out->push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-  } else if (code_point < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (code_point >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (code_point >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((code_point >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-  }
+  AppendUtf8(code_point, out);
 }
 
 // The code point of a named reference (without '&' and ';'), or 0.
@@ -208,7 +197,7 @@ std::string DecodeHtmlEntities(std::string_view text) {
       out.push_back('&');
       continue;
     }
-    if (code_point != 0xAD) AppendUtf8(code_point, &out);  // a soft hyphen is invisible
+    if (code_point != 0xAD) AppendReferenced(code_point, &out);  // a soft hyphen is invisible
     i = semicolon;
   }
   return out;

@@ -1,6 +1,7 @@
 #include "common/base/utf8.h"
 
 #include <string>
+#include <utility>
 
 #include "gtest/gtest.h"
 
@@ -27,6 +28,27 @@ TEST(Utf8, RejectsMalformedSequencesAtTheirFirstByte) {
   EXPECT_EQ(FirstInvalidUtf8Byte("\x80"), 0u);              // lone continuation
   EXPECT_EQ(FirstInvalidUtf8Byte("\xE2\x80x"), 0u);         // bad continuation
   EXPECT_FALSE(FirstInvalidUtf8Byte("ok \xE2\x80\x94 ok").has_value());
+}
+
+TEST(AppendUtf8, EncodesEachLengthAtItsBoundaries) {
+  const std::pair<uint32_t, std::string> cases[] = {
+      {0x41, "A"},
+      {0x7F, "\x7F"},
+      {0x80, "\xC2\x80"},
+      {0x7FF, "\xDF\xBF"},
+      {0x800, "\xE0\xA0\x80"},
+      {0x20AC, "\xE2\x82\xAC"},
+      {0xFFFF, "\xEF\xBF\xBF"},
+      {0x10000, "\xF0\x90\x80\x80"},
+      {0x1F600, "\xF0\x9F\x98\x80"},
+      {0x10FFFF, "\xF4\x8F\xBF\xBF"},
+  };
+  for (const auto& [code_point, bytes] : cases) {
+    std::string out = "x";
+    AppendUtf8(code_point, &out);
+    EXPECT_EQ(out, "x" + bytes) << std::hex << code_point;
+    EXPECT_TRUE(IsValidUtf8(out)) << std::hex << code_point;
+  }
 }
 
 TEST(EscapeControlCharacters, KeepsAMessageQuotingInputOnOneLine) {
