@@ -14,33 +14,6 @@
 namespace codi {
 namespace {
 
-// Counts the writes that reach the store; fails them while `fail` is set.
-class CountingStore final : public KvStore {
- public:
-  CountingStore() : inner_(NewMemoryStore(StateStore::Tables())) {}
-  absl::Status Write(const WriteBatch& batch, const WriteOptions& opts) override {
-    writes.fetch_add(1);
-    if (fail.load()) return absl::UnavailableError("injected I/O error");
-    return inner_->Write(batch, opts);
-  }
-  absl::StatusOr<std::optional<std::string>> Get(std::string_view table,
-                                                 std::string_view key) override {
-    return inner_->Get(table, key);
-  }
-  absl::Status Scan(std::string_view table, std::string_view prefix, std::string_view start,
-                    const ScanVisitor& visit, size_t limit) override {
-    return inner_->Scan(table, prefix, start, visit, limit);
-  }
-  absl::Status Flush() override { return absl::OkStatus(); }
-  uint64_t ApproximateSizeBytes() override { return inner_->ApproximateSizeBytes(); }
-
-  std::atomic<int> writes{0};
-  std::atomic<bool> fail{false};
-
- private:
-  std::unique_ptr<KvStore> inner_;
-};
-
 codi::v1::ConversationRecord Record(uint32_t turns_done) {
   codi::v1::ConversationRecord r;
   r.set_state(codi::v1::CONVERSATION_STATE_LEASED);
@@ -65,7 +38,7 @@ absl::Status ExportAll(const StateStore& store, std::vector<codi::v1::Conversati
 }
 
 TEST(StateStoreTest, ConcurrentCommitsAreAllDurableAndShareWrites) {
-  CountingStore kv;
+  FailingStore kv(StateStore::Tables());
   StateStore store(&kv, false);
   std::vector<std::string> seen_ops;
   constexpr int kThreads = 8, kEach = 50;
@@ -99,19 +72,19 @@ TEST(StateStoreTest, ConcurrentCommitsAreAllDurableAndShareWrites) {
 }
 
 TEST(StateStoreTest, ARefusedWriteFailsItsCallersAndIsReportedToTheObserver) {
-  CountingStore kv;
+  FailingStore kv(StateStore::Tables());
   StateStore store(&kv, false);
   std::vector<std::pair<std::string, bool>> observed;
   store.set_status_observer([&](std::string_view op, const absl::Status& s) {
     observed.emplace_back(std::string(op), s.ok());
   });
-  kv.fail.store(true);
+  kv.fail_writes.store(true);
   WriteBatch batch;
   store.AddConversation(batch, {"job", "d", 0}, Record(0));
   absl::Status refused = store.Commit(std::move(batch), "lease");
   EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);
   EXPECT_FALSE(store.GetConversation({"job", "d", 0})->has_value());
-  kv.fail.store(false);
+  kv.fail_writes.store(false);
   EXPECT_TRUE(store.Probe().ok());
   EXPECT_EQ(observed,
             (std::vector<std::pair<std::string, bool>>{{"lease", false}, {"probe", true}}));

@@ -33,37 +33,6 @@ namespace {
 
 using codi::testing::TempDir;
 
-// A MemoryStore whose writes fail, as RocksDB's do when the disk is full,
-// while `fail_writes` is set. Reads keep working.
-class FailingStore final : public KvStore {
- public:
-  explicit FailingStore(const std::vector<std::string>& tables) : inner_(NewMemoryStore(tables)) {}
-
-  absl::Status Write(const WriteBatch& batch, const WriteOptions& opts) override {
-    if (fail_writes.load()) {
-      refused.fetch_add(1);
-      return absl::UnavailableError("rocksdb: write: IO error: No space left on device (injected)");
-    }
-    return inner_->Write(batch, opts);
-  }
-  absl::StatusOr<std::optional<std::string>> Get(std::string_view table,
-                                                 std::string_view key) override {
-    return inner_->Get(table, key);
-  }
-  absl::Status Scan(std::string_view table, std::string_view prefix, std::string_view start,
-                    const ScanVisitor& visit, size_t limit) override {
-    return inner_->Scan(table, prefix, start, visit, limit);
-  }
-  absl::Status Flush() override { return inner_->Flush(); }
-  uint64_t ApproximateSizeBytes() override { return inner_->ApproximateSizeBytes(); }
-
-  std::atomic<bool> fail_writes{false};
-  std::atomic<int> refused{0};
-
- private:
-  std::unique_ptr<KvStore> inner_;
-};
-
 // Answers every prompt at once; the first answer also makes the store start
 // refusing writes, so the turn it produced cannot be checkpointed.
 class BreakingTeacher : public TeacherClient {

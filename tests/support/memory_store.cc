@@ -103,4 +103,13 @@ std::unique_ptr<KvStore> NewMemoryStore(const std::vector<std::string>& tables) 
   return std::make_unique<MemoryStore>(tables);
 }
 
+absl::Status FailingStore::Write(const WriteBatch& batch, const WriteOptions& opts) {
+  writes.fetch_add(1);
+  if (fail_writes.load()) {
+    refused.fetch_add(1);
+    return absl::UnavailableError("rocksdb: write: IO error: No space left on device (injected)");
+  }
+  return inner_->Write(batch, opts);
+}
+
 }  // namespace codi
